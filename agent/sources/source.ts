@@ -1,0 +1,57 @@
+/**
+ * The boundary every input implements (MQTT, files, video chunks, host health).
+ * Data flows one way: a source hands records to `Downstream.accept` and only acknowledges
+ * upstream (MQTT PUBACK, file checkpoint, "segment processed") once `accept` has resolved,
+ * i.e. once the next stage holds the records as durably as configured.
+ */
+
+/** One record as a source sees it, before the envelope stage stamps it. */
+export interface SourceRecord {
+  /** Device (or camera, or host) the record belongs to; drives keying and per-device order. */
+  readonly deviceId: string;
+  /** Event time in ms since the epoch when the input carries one; otherwise ingest time is used. */
+  readonly eventTime?: number | undefined;
+  /** The bytes to send (never video bytes: the video source sends metadata only). */
+  readonly payload: Uint8Array;
+  /** Parsed fields, when the source parsed the payload (JSON line, CSV row, MQTT JSON): lets keying use a field without re-parsing. */
+  readonly fields?: Readonly<Record<string, unknown>> | undefined;
+}
+
+/** Why an input was refused; stable strings used as metric labels and in the dead-letter file. */
+export type RejectReason =
+  | 'malformed-json'
+  | 'malformed-csv'
+  | 'too-large'
+  | 'empty'
+  | 'no-device-id'
+  | 'binary-payload'
+  | 'unreadable-file';
+
+export interface Downstream {
+  /**
+   * Hand records to the next stage. Resolves once they are held as durably as configured.
+   * While the next stage applies backpressure (spool full with onFull=block) it stays pending;
+   * a source must not acknowledge upstream before it resolves.
+   */
+  accept(source: string, records: readonly SourceRecord[]): Promise<void>;
+  /** Bad input: counted by reason and written to the dead-letter file. Never throws. */
+  reject(source: string, reason: RejectReason, raw: Uint8Array | string, detail?: string): void;
+}
+
+export interface SourceHealth {
+  readonly up: boolean;
+  /** Human-readable state, e.g. "connected", "reconnecting (3)", "watching 4 files". */
+  readonly state: string;
+}
+
+export interface Source {
+  /** Instance name from the config (unique), used in metrics, logs and the envelope. */
+  readonly name: string;
+  /** `mqtt` | `file` | `video` | `host`. */
+  readonly kind: string;
+  /** Begins I/O. Constructors only store configuration. */
+  start(downstream: Downstream): Promise<void>;
+  /** Stops taking new input, waits for in-flight `accept` calls, persists checkpoints. */
+  stop(): Promise<void>;
+  health(): SourceHealth;
+}
