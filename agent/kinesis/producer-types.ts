@@ -1,0 +1,73 @@
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import type { Clock } from '../core/clock.ts';
+import type { ShardwiseError } from '../core/errors.ts';
+import type { UserRecord } from '../core/record.ts';
+import type { BackoffOptions } from './backoff.ts';
+import type { StreamRef } from './stream-ref.ts';
+
+export interface ProducerOptions {
+  readonly client: KinesisClient;
+  readonly stream: StreamRef;
+  /** KPL aggregation per predicted shard. Default on, 51,200-byte aggregates. */
+  readonly aggregation?: { readonly enabled: boolean; readonly maxBytes?: number } | undefined;
+  /** How long a record may wait for company before its shard's batch goes out. Default 100 ms. */
+  readonly lingerMs?: number | undefined;
+  /** Concurrent PutRecords requests. Default 4. */
+  readonly concurrency?: number | undefined;
+  /** Entries a PutRecords request may hold (≤ 500) and their bytes incl. partition keys (≤ 5 MiB). */
+  readonly maxRequestRecords?: number | undefined;
+  readonly maxRequestBytes?: number | undefined;
+  /**
+   * Entries one shard may place in one request. One shard never has two requests in flight, so with
+   * 1 (the default when aggregating) per-key order holds even through partial failures; more raises
+   * a shard's throughput per round trip but a partial failure can then reorder (counted as `reordered`).
+   * Default: 1 with aggregation, 500 without.
+   */
+  readonly maxEntriesPerShardPerRequest?: number | undefined;
+  /** Per-shard token buckets so a steady producer stays under the shard limits. */
+  readonly rateLimit?:
+    | { readonly enabled: boolean; readonly recordsPerSec?: number; readonly bytesPerSec?: number; readonly factor?: number }
+    | undefined;
+  /** A record not accepted within this time is reported failed (E_TTL_EXPIRED). 0 = never. Default 30 s. */
+  readonly recordTtlMs?: number | undefined;
+  readonly retry?: BackoffOptions | undefined;
+  /** add() returns false (and waitForCapacity() waits) beyond these. Defaults 100,000 records / 64 MiB. */
+  readonly maxBufferedRecords?: number | undefined;
+  readonly maxBufferedBytes?: number | undefined;
+  readonly clock?: Clock | undefined;
+  readonly random?: (() => number) | undefined;
+}
+
+/** Per user record outcomes. Called exactly once per record added. */
+export interface ProducerListener<T> {
+  onAccepted(token: T, shardId: string, sequenceNumber: string, subSequence: number, attempts: number): void;
+  onFailed(token: T, error: ShardwiseError, attempts: number): void;
+}
+
+export interface ShardCounters {
+  userRecords: number;
+  kinesisRecords: number;
+  bytes: number;
+  throttled: number;
+}
+
+export interface ProducerStats {
+  userRecordsAdded: number;
+  userRecordsAccepted: number;
+  userRecordsFailed: number;
+  kinesisRecordsAccepted: number;
+  requests: number;
+  requestErrors: number;
+  entriesFailed: number;
+  throttledEntries: number;
+  retriedUserRecords: number;
+  ttlExpired: number;
+  unexpectedShard: number;
+  resentOutOfRange: number;
+  reordered: number;
+  shardMapRefreshes: number;
+  failedByCode: Record<string, number>;
+  perShard: Map<string, ShardCounters>;
+}
+
+export type { UserRecord };

@@ -1,0 +1,542 @@
+import { PutRecordsCommand, type PutRecordsCommandOutput } from '@aws-sdk/client-kinesis';
+import { systemClock, type Clock } from '../core/clock.ts';
+import { RecordValidationError, ShardwiseError } from '../core/errors.ts';
+import { KINESIS_LIMITS, KPL_DEFAULTS } from '../core/limits.ts';
+import type { UserRecord } from '../core/record.ts';
+import { AggregateBuilder } from './aggregation.ts';
+import { DEFAULT_BACKOFF, fullJitterDelay, type BackoffOptions } from './backoff.ts';
+import { classifyEntryError, classifyRequestError } from './classify.ts';
+import { explicitHashKeyInto, hashPartitionKeyInto, validatePartitionKey } from './hash-key.ts';
+import { Lane } from './lane.ts';
+import type { Pending } from './pending.ts';
+import { ProducerCounters } from './producer-counters.ts';
+import type { ProducerListener, ProducerOptions, ProducerStats } from './producer-types.ts';
+import { takeEntry, type Entry, type RequestLimits } from './request-builder.ts';
+import { ShardMapCache } from './shard-map-cache.ts';
+import type { ShardMap } from './shard-map.ts';
+import { streamParams } from './stream-ref.ts';
+import { ShardLimiter, type ShardRateLimit } from './token-bucket.ts';
+import { verifyLanding } from './landing.ts';
+
+/**
+ * The Kinesis producer core: user records in, one outcome per record out.
+ *
+ * add → hash (MD5 or ExplicitHashKey) → lane of the predicted shard → [linger] → entry (KPL aggregate
+ * per shard, or single) → per-shard token bucket → PutRecords (≤ 500 entries / 5 MiB, `concurrency`
+ * in flight, one per shard) → per-entry result: accepted records are reported, failed entries go back
+ * to the front of their lane after a jittered backoff until their TTL; nothing else is re-sent.
+ */
+export class Producer<T> {
+  private readonly cache: ShardMapCache;
+  private readonly clock: Clock;
+  private readonly random: () => number;
+  private readonly limits: RequestLimits;
+  private readonly lingerMs: number;
+  private readonly concurrency: number;
+  private readonly ttlMs: number;
+  private readonly backoff: BackoffOptions;
+  private readonly rate: ShardRateLimit | undefined;
+  private readonly maxBufferedRecords: number;
+  private readonly maxBufferedBytes: number;
+  private readonly agg: AggregateBuilder | undefined;
+  private readonly counters = new ProducerCounters();
+  private readonly scratch = new Uint32Array(4);
+
+  private map: ShardMap | undefined;
+  private lanes: Lane<T>[] = [];
+  private readonly lanesById = new Map<string, Lane<T>>();
+  /** Records whose hash key no open shard covers (a gap while resharding, or no map yet). */
+  private unrouted: Pending<T>[] = [];
+  private rr = 0;
+  private inFlightRequests = 0;
+  private buffered = 0;
+  private bufferedBytes = 0;
+  private pumpQueued = false;
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt = Number.POSITIVE_INFINITY;
+  private flushing = 0;
+  private closed = false;
+  private idleWaiters: (() => void)[] = [];
+  private capacityWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly opts: ProducerOptions,
+    private readonly listener: ProducerListener<T>,
+  ) {
+    this.clock = opts.clock ?? systemClock;
+    this.random = opts.random ?? Math.random;
+    this.cache = new ShardMapCache(opts.client, opts.stream, { clock: this.clock });
+    const aggregate = opts.aggregation?.enabled ?? true;
+    const maxAgg = opts.aggregation?.maxBytes ?? KPL_DEFAULTS.maxAggregateBytes;
+    if (aggregate && (maxAgg < 256 || maxAgg > KINESIS_LIMITS.maxRecordBytes)) {
+      throw new RangeError(`aggregation.maxBytes: expected 256…${KINESIS_LIMITS.maxRecordBytes}, got ${maxAgg}`);
+    }
+    this.agg = aggregate ? new AggregateBuilder(maxAgg) : undefined;
+    this.limits = {
+      maxRecords: clampInt(opts.maxRequestRecords ?? 500, 1, KINESIS_LIMITS.maxRecordsPerPutRecords, 'maxRequestRecords'),
+      maxBytes: clampInt(opts.maxRequestBytes ?? KINESIS_LIMITS.maxBytesPerPutRecords, 1024, KINESIS_LIMITS.maxBytesPerPutRecords, 'maxRequestBytes'),
+      maxEntriesPerLane: clampInt(opts.maxEntriesPerShardPerRequest ?? (aggregate ? 1 : 500), 1, 500, 'maxEntriesPerShardPerRequest'),
+      maxAggregateBytes: aggregate ? maxAgg : 0,
+    };
+    this.lingerMs = clampInt(opts.lingerMs ?? KPL_DEFAULTS.lingerMs, 0, 60_000, 'lingerMs');
+    this.concurrency = clampInt(opts.concurrency ?? 4, 1, 256, 'concurrency');
+    this.ttlMs = opts.recordTtlMs === 0 ? Number.POSITIVE_INFINITY : (opts.recordTtlMs ?? KPL_DEFAULTS.recordTtlMs);
+    this.backoff = opts.retry ?? DEFAULT_BACKOFF;
+    const rl = opts.rateLimit ?? { enabled: true };
+    const factor = rl.factor ?? 1;
+    this.rate = rl.enabled
+      ? {
+          recordsPerSec: (rl.recordsPerSec ?? KINESIS_LIMITS.shardWriteRecordsPerSec) * factor,
+          bytesPerSec: (rl.bytesPerSec ?? KINESIS_LIMITS.shardWriteBytesPerSec) * factor,
+        }
+      : undefined;
+    this.maxBufferedRecords = opts.maxBufferedRecords ?? 100_000;
+    this.maxBufferedBytes = opts.maxBufferedBytes ?? 64 * 1024 * 1024;
+  }
+
+  /** Loads the shard map. Fatal errors (stream not found, access denied) reject; retryable ones are retried with backoff. */
+  async start(): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        this.applyMap(await this.cache.refresh());
+        return;
+      } catch (err) {
+        const e = err instanceof ShardwiseError ? err : classifyRequestError(err);
+        if (!e.retryable || this.closed) throw e;
+        await sleep(fullJitterDelay(attempt, this.backoff, this.random) + 100);
+      }
+    }
+  }
+
+  /** Current shard map (after start). */
+  shardMap(): ShardMap | undefined {
+    return this.map;
+  }
+
+  /**
+   * Queues one user record. Invalid records throw a RecordValidationError here, before any request.
+   * Returns false when the buffer is over its limits: the caller should await waitForCapacity().
+   */
+  add(rec: UserRecord, token: T): boolean {
+    if (this.closed) throw new ShardwiseError('E_PRODUCER_CLOSED', 'producer is closed');
+    validatePartitionKey(rec.partitionKey);
+    const key = rec.partitionKey;
+    const bytes = rec.data.length + Buffer.byteLength(key);
+    if (bytes > KINESIS_LIMITS.maxRecordBytes) {
+      throw new RecordValidationError(
+        'E_RECORD_TOO_LARGE',
+        `record of ${bytes} bytes (data + partition key) exceeds the ${KINESIS_LIMITS.maxRecordBytes}-byte limit`,
+      );
+    }
+    const w = this.scratch;
+    if (rec.explicitHashKey !== undefined) explicitHashKeyInto(rec.explicitHashKey, w, 0);
+    else hashPartitionKeyInto(key, w, 0);
+    const now = this.clock.now();
+    const p: Pending<T> = {
+      rec,
+      token,
+      h0: w[0] as number,
+      h1: w[1] as number,
+      h2: w[2] as number,
+      h3: w[3] as number,
+      bytes,
+      deadline: now + this.ttlMs,
+      queuedAt: now,
+      attempts: 0,
+    };
+    this.counters.added++;
+    this.buffered++;
+    this.bufferedBytes += p.bytes;
+    this.route(p);
+    return this.hasCapacity();
+  }
+
+  hasCapacity(): boolean {
+    return this.buffered < this.maxBufferedRecords && this.bufferedBytes < this.maxBufferedBytes;
+  }
+
+  waitForCapacity(): Promise<void> {
+    if (this.hasCapacity()) return Promise.resolve();
+    return new Promise((resolve) => this.capacityWaiters.push(resolve));
+  }
+
+  /** Records added and not yet reported. */
+  get pendingRecords(): number {
+    return this.buffered;
+  }
+
+  /** Sends everything now (ignoring linger) and resolves once every record added so far has its outcome. */
+  async flush(): Promise<void> {
+    if (this.buffered === 0) return;
+    this.flushing++;
+    this.schedulePump();
+    try {
+      await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    } finally {
+      this.flushing--;
+    }
+  }
+
+  /** Flushes, then refuses new records. Records still failing keep retrying until their TTL. */
+  async close(): Promise<void> {
+    await this.flush();
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  stats(): ProducerStats {
+    return this.counters.snapshot(this.cache.refreshes);
+  }
+
+  // ---- routing ---------------------------------------------------------------------------------
+
+  private route(p: Pending<T>): void {
+    const lane = this.laneFor(p);
+    if (!lane) {
+      this.unrouted.push(p);
+      this.refreshMap();
+      return;
+    }
+    lane.push(p);
+    if (this.isReady(lane, this.clock.now())) this.schedulePump();
+    else this.wakeAt(p.queuedAt + this.lingerMs);
+  }
+
+  private laneFor(p: Pending<T>): Lane<T> | undefined {
+    if (!this.map) return undefined;
+    const w = this.scratch;
+    w[0] = p.h0;
+    w[1] = p.h1;
+    w[2] = p.h2;
+    w[3] = p.h3;
+    const i = this.map.indexOfWords(w, 0);
+    return i < 0 ? undefined : this.lanes[i];
+  }
+
+  /** Routes records that must go out before anything queued (failed ones): to the front of their lanes, order kept. */
+  private requeueFront(ps: readonly Pending<T>[]): void {
+    const byLane = new Map<Lane<T>, Pending<T>[]>();
+    const now = this.clock.now();
+    for (const p of ps) {
+      p.queuedAt = now - this.lingerMs; // already waited: ready once the backoff ends
+      const lane = this.laneFor(p);
+      if (!lane) {
+        this.unrouted.push(p);
+        continue;
+      }
+      let list = byLane.get(lane);
+      if (!list) byLane.set(lane, (list = []));
+      list.push(p);
+    }
+    for (const [lane, list] of byLane) lane.unshiftAll(list);
+    if (this.unrouted.length > 0) this.refreshMap();
+  }
+
+  private refreshMap(): void {
+    this.cache.refresh().then(
+      (map) => {
+        this.applyMap(map);
+        this.schedulePump();
+      },
+      () => {
+        // Counted in the cache; records stay unrouted until a later refresh or their TTL.
+        this.wakeAt(this.clock.now() + 1000);
+      },
+    );
+  }
+
+  private applyMap(map: ShardMap): void {
+    if (map === this.map) return;
+    this.map = map;
+    const lanes: Lane<T>[] = [];
+    const orphans: Pending<T>[] = [];
+    const keep = new Set<string>();
+    for (const s of map.shards) {
+      let lane = this.lanesById.get(s.shardId);
+      if (!lane) {
+        lane = new Lane<T>(s.shardId, this.rate ? new ShardLimiter(this.rate, this.clock) : undefined);
+        this.lanesById.set(s.shardId, lane);
+      }
+      lanes.push(lane);
+      keep.add(s.shardId);
+    }
+    for (const [id, lane] of this.lanesById) {
+      if (keep.has(id)) continue;
+      orphans.push(...lane.drain());
+      this.lanesById.delete(id);
+    }
+    this.lanes = lanes;
+    orphans.push(...this.unrouted);
+    this.unrouted = [];
+    for (const p of orphans) this.route(p);
+  }
+
+  // ---- pumping ---------------------------------------------------------------------------------
+
+  private isReady(lane: Lane<T>, now: number): boolean {
+    const head = lane.peek();
+    if (!head || lane.inFlight || now < lane.notBefore) return false;
+    if (this.flushing > 0 || now - head.queuedAt >= this.lingerMs) return true;
+    return this.limits.maxAggregateBytes > 0
+      ? lane.bytes >= this.limits.maxAggregateBytes
+      : lane.length >= this.limits.maxEntriesPerLane || lane.bytes >= this.limits.maxBytes / 4;
+  }
+
+  private schedulePump(): void {
+    if (this.pumpQueued) return;
+    this.pumpQueued = true;
+    setImmediate(() => {
+      this.pumpQueued = false;
+      this.pump();
+    });
+  }
+
+  private wakeAt(at: number): void {
+    if (this.closed || at >= this.timerAt) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.timerAt = Number.POSITIVE_INFINITY;
+      this.pump();
+    }, Math.max(0, at - this.clock.now()));
+  }
+
+  private pump(): void {
+    const now = this.clock.now();
+    this.expire(now);
+    while (this.inFlightRequests < this.concurrency) {
+      const entries = this.buildRequest(now);
+      if (entries.length === 0) break;
+      this.send(entries);
+    }
+    this.scheduleNextWake(now);
+    this.settleWaiters();
+  }
+
+  /** Fails the records at lane heads whose TTL has passed (queues are oldest-first). */
+  private expire(now: number): void {
+    if (this.ttlMs === Number.POSITIVE_INFINITY) return;
+    for (const lane of this.lanes) {
+      if (lane.inFlight) continue;
+      for (let p = lane.peek(); p !== undefined && p.deadline <= now; p = lane.peek()) {
+        lane.shift();
+        this.fail(p, new ShardwiseError('E_TTL_EXPIRED', `record not accepted within its ${this.ttlMs} ms TTL`), true);
+      }
+    }
+    if (this.unrouted.length > 0) {
+      const keep: Pending<T>[] = [];
+      for (const p of this.unrouted) {
+        if (p.deadline <= now) this.fail(p, new ShardwiseError('E_TTL_EXPIRED', 'no open shard covered the record before its TTL'), true);
+        else keep.push(p);
+      }
+      this.unrouted = keep;
+    }
+  }
+
+  private buildRequest(now: number): Entry<T>[] {
+    const n = this.lanes.length;
+    let anyReady = false;
+    for (let i = 0; i < n && !anyReady; i++) anyReady = this.isReady(this.lanes[i] as Lane<T>, now);
+    if (!anyReady) return [];
+    const entries: Entry<T>[] = [];
+    let room = this.limits.maxBytes;
+    // Ready lanes first, then idle lanes piggyback on the same request (fewer, fuller requests).
+    for (let pass = 0; pass < 2; pass++) {
+      for (let k = 0; k < n && entries.length < this.limits.maxRecords; k++) {
+        const lane = this.lanes[(this.rr + k) % n] as Lane<T>;
+        if (lane.inFlight || lane.length === 0 || now < lane.notBefore) continue;
+        if (pass === 0 ? !this.isReady(lane, now) : false) continue;
+        room = this.takeFromLane(lane, entries, room, now);
+      }
+    }
+    this.rr = (this.rr + 1) % Math.max(1, n);
+    return entries;
+  }
+
+  private takeFromLane(lane: Lane<T>, entries: Entry<T>[], room: number, now: number): number {
+    let taken = 0;
+    while (taken < this.limits.maxEntriesPerLane && entries.length < this.limits.maxRecords && lane.length > 0) {
+      if (lane.limiter) {
+        const estimate = Math.min(lane.bytes, this.limits.maxAggregateBytes || (lane.peek() as Pending<T>).bytes);
+        if (!lane.limiter.canSend(estimate)) {
+          lane.notBefore = now + lane.limiter.waitMs(estimate);
+          break;
+        }
+      }
+      const entry = takeEntry(lane, this.limits, room, this.agg);
+      if (!entry) break;
+      lane.limiter?.charge(entry.bytes);
+      entries.push(entry);
+      room -= entry.bytes;
+      taken++;
+    }
+    if (taken > 0) lane.inFlight = true;
+    return room;
+  }
+
+  private scheduleNextWake(now: number): void {
+    let next = Number.POSITIVE_INFINITY;
+    for (const lane of this.lanes) {
+      const head = lane.peek();
+      if (!head || lane.inFlight) continue;
+      next = Math.min(next, Math.max(lane.notBefore, head.queuedAt + (this.flushing > 0 ? 0 : this.lingerMs)), head.deadline);
+    }
+    if (next !== Number.POSITIVE_INFINITY) this.wakeAt(Math.max(next, now + 1));
+  }
+
+  // ---- sending and outcomes --------------------------------------------------------------------
+
+  private send(entries: Entry<T>[]): void {
+    this.inFlightRequests++;
+    this.counters.requests++;
+    const cmd = new PutRecordsCommand({ ...streamParams(this.opts.stream), Records: entries.map((e) => e.wire) });
+    this.opts.client.send(cmd).then(
+      (res) => this.onResponse(entries, res),
+      (err: unknown) => this.onRequestError(entries, err),
+    );
+  }
+
+  private onResponse(entries: Entry<T>[], res: PutRecordsCommandOutput): void {
+    const results = res.Records ?? [];
+    const failedLanes = new Set<Lane<T>>();
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i] as Entry<T>;
+      const r = results[i];
+      if (!r || r.ErrorCode || !r.ShardId || !r.SequenceNumber) {
+        const err = classifyEntryError(r?.ErrorCode ?? 'InternalFailure', r?.ErrorMessage ?? 'no result for this entry');
+        this.counters.entryFailed(entry.lane.shardId, err);
+        failedLanes.add(entry.lane);
+        this.retry(entry.records, err);
+        continue;
+      }
+      // An earlier entry of this shard failed and will be re-sent after this one: per-key order may break.
+      if (failedLanes.has(entry.lane)) this.counters.reordered += entry.records.length;
+      if (r.ShardId !== entry.lane.shardId) {
+        this.counters.unexpectedShard++;
+        this.landedElsewhere(entry, r.ShardId, r.SequenceNumber);
+        continue;
+      }
+      this.accept(entry, r.ShardId, r.SequenceNumber, entry.records);
+    }
+    this.finishRequest(entries, failedLanes);
+  }
+
+  private onRequestError(entries: Entry<T>[], err: unknown): void {
+    const e = classifyRequestError(err);
+    this.counters.requestFailed(e);
+    const failedLanes = new Set<Lane<T>>();
+    for (const entry of entries) {
+      failedLanes.add(entry.lane);
+      if (e.code === 'E_THROTTLED') this.counters.throttled(entry.lane.shardId);
+      this.retry(entry.records, e);
+    }
+    this.finishRequest(entries, failedLanes);
+  }
+
+  private finishRequest(entries: Entry<T>[], failedLanes: Set<Lane<T>>): void {
+    const now = this.clock.now();
+    for (const entry of entries) {
+      const lane = entry.lane;
+      if (!lane.inFlight) continue;
+      lane.inFlight = false;
+      if (failedLanes.has(lane)) {
+        lane.failures++;
+        lane.notBefore = Math.max(lane.notBefore, now + fullJitterDelay(lane.failures, this.backoff, this.random));
+      } else {
+        lane.failures = 0;
+      }
+    }
+    this.inFlightRequests--;
+    this.pump();
+  }
+
+  private accept(entry: Entry<T>, shardId: string, seq: string, records: readonly Pending<T>[]): void {
+    this.counters.entryAccepted(shardId, entry.bytes, records.length);
+    const whole = records === entry.records;
+    for (let i = 0; i < records.length; i++) {
+      const p = records[i] as Pending<T>;
+      this.done(p.bytes);
+      this.counters.accepted++;
+      // The sub-sequence is the record's index inside its aggregate (0 for a single record).
+      this.listener.onAccepted(p.token, shardId, seq, whole ? i : entry.records.indexOf(p), p.attempts + 1);
+    }
+  }
+
+  /** An entry landed on a shard we did not predict: the map is stale. Sub-records outside the landing shard's range would be dropped by the KCL, so they are sent again. */
+  private landedElsewhere(entry: Entry<T>, shardId: string, seq: string): void {
+    this.counters.pendingVerifications++;
+    verifyLanding(this.cache, entry.records, shardId).then(
+      ({ inRange, outOfRange }) => {
+        this.counters.pendingVerifications--;
+        this.accept(entry, shardId, seq, inRange);
+        if (outOfRange.length > 0) {
+          this.counters.resentOutOfRange += outOfRange.length;
+          for (const p of outOfRange) p.attempts++;
+          this.requeueFront(outOfRange);
+        }
+        const map = this.cache.loaded ? this.cache.current() : undefined;
+        if (map) this.applyMap(map);
+        this.schedulePump();
+      },
+      (err: unknown) => {
+        // No shard map to check against: treat as written (it is in the stream) and say so.
+        this.counters.pendingVerifications--;
+        this.counters.requestFailed(classifyRequestError(err));
+        this.accept(entry, shardId, seq, entry.records);
+        this.schedulePump();
+      },
+    );
+  }
+
+  private retry(records: readonly Pending<T>[], err: ShardwiseError): void {
+    const again: Pending<T>[] = [];
+    const now = this.clock.now();
+    for (const p of records) {
+      p.attempts++;
+      if (!err.retryable) this.fail(p, err, false);
+      else if (now >= p.deadline) {
+        this.fail(p, new ShardwiseError('E_TTL_EXPIRED', `record not accepted within its ${this.ttlMs} ms TTL; last error: ${err.message}`, { cause: err }), true);
+      } else {
+        again.push(p);
+      }
+    }
+    this.counters.retried += again.length;
+    this.requeueFront(again);
+  }
+
+  private fail(p: Pending<T>, err: ShardwiseError, ttl: boolean): void {
+    if (ttl) this.counters.ttlExpired++;
+    this.counters.failed(err.code);
+    this.done(p.bytes);
+    this.listener.onFailed(p.token, err, p.attempts);
+  }
+
+  private done(bytes: number): void {
+    this.buffered--;
+    this.bufferedBytes -= bytes;
+  }
+
+  private settleWaiters(): void {
+    if (this.capacityWaiters.length > 0 && this.hasCapacity()) {
+      const ws = this.capacityWaiters;
+      this.capacityWaiters = [];
+      for (const w of ws) w();
+    }
+    if (this.idleWaiters.length > 0 && this.buffered === 0 && this.counters.pendingVerifications === 0) {
+      const ws = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const w of ws) w();
+    }
+  }
+}
+
+function clampInt(v: number, min: number, max: number, name: string): number {
+  if (!Number.isFinite(v) || v < min || v > max) throw new RangeError(`${name}: expected ${min}…${max}, got ${v}`);
+  return Math.floor(v);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
