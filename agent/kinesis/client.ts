@@ -27,6 +27,9 @@ export interface KinesisClientOptions {
  * uplink wants. SDK-level retries are off: the producer retries per record, never whole batches.
  */
 export function makeKinesisClient(opts: KinesisClientOptions = {}): KinesisClient {
+  // On Node < 22 the SDK prints a NodeVersionSupportWarning on stderr; keep it out of user-facing
+  // output (an explicit user setting wins).
+  process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
   const maxSockets = opts.maxSockets ?? 16;
   const agentOpts = { keepAlive: true, maxSockets, keepAliveMsecs: 10_000 };
   return new KinesisClient({
@@ -38,6 +41,8 @@ export function makeKinesisClient(opts: KinesisClientOptions = {}): KinesisClien
       httpAgent: new http.Agent(agentOpts),
       httpsAgent: new https.Agent(agentOpts),
       requestTimeout: opts.requestTimeoutMs ?? 10_000,
+      // Without this the handler only logs a warning when requestTimeout passes.
+      throwOnRequestTimeout: true,
       connectionTimeout: opts.connectionTimeoutMs ?? 5_000,
     }),
   });
