@@ -40,7 +40,7 @@ function boundaryKeys(map: ShardMap): string[] {
 /** Writes records straight through the SDK and compares each returned ShardId with our prediction. */
 async function mispredictions(client: KinesisClient, streamName: string, keys: string[], ehks: string[]): Promise<{ checked: number; wrong: string[] }> {
   const map = ShardMap.fromShards(await listAllShards(client, { streamName }));
-  const entries = [
+  const entries: { PartitionKey: string; ExplicitHashKey?: string; Data: Buffer }[] = [
     ...keys.map((k) => ({ PartitionKey: k, Data: Buffer.from('x') })),
     ...ehks.map((h) => ({ PartitionKey: 'ehk', ExplicitHashKey: h, Data: Buffer.from('y') })),
   ];

@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ManualClock } from '../../agent/core/clock.ts';
+import { fullJitterDelay } from '../../agent/kinesis/backoff.ts';
+import { classifyEntryError, classifyRequestError } from '../../agent/kinesis/classify.ts';
+import { Lane } from '../../agent/kinesis/lane.ts';
+import type { Pending } from '../../agent/kinesis/pending.ts';
+import { ShardLimiter, TokenBucket } from '../../agent/kinesis/token-bucket.ts';
+
+describe('token bucket', () => {
+  it('refills at its rate up to its capacity', () => {
+    const clock = new ManualClock();
+    const b = new TokenBucket(1000, 1000, clock);
+    assert.ok(b.canTake(1000));
+    b.take(1000);
+    assert.equal(b.canTake(1), false);
+    assert.equal(b.waitMs(100), 100);
+    clock.advance(100);
+    assert.ok(b.canTake(100));
+    assert.equal(b.canTake(101), false);
+    clock.advance(10_000);
+    assert.ok(b.canTake(1000));
+    b.take(1000);
+    assert.equal(b.canTake(1), false, 'capacity caps the refill');
+  });
+
+  it('lets an oversized cost through only when full (debt), never blocking forever', () => {
+    const clock = new ManualClock();
+    const b = new TokenBucket(100, 100, clock);
+    assert.ok(b.canTake(500));
+    b.take(500);
+    assert.equal(b.canTake(1), false);
+    assert.equal(b.waitMs(1), 4010);
+  });
+
+  it('a shard limiter holds a steady sender to the records/s limit', () => {
+    const clock = new ManualClock();
+    const lim = new ShardLimiter({ recordsPerSec: 1000, bytesPerSec: 1 << 20 }, clock);
+    let sent = 0;
+    for (let t = 0; t < 10_000; t++) {
+      while (lim.canSend(100)) {
+        lim.charge(100);
+        sent++;
+      }
+      clock.advance(1);
+    }
+    // 10 s at 1,000/s plus the initial one-second burst.
+    assert.ok(sent >= 10_900 && sent <= 11_001, `sent ${sent}`);
+  });
+
+  it('a shard limiter holds a steady sender to the bytes/s limit', () => {
+    const clock = new ManualClock();
+    const lim = new ShardLimiter({ recordsPerSec: 1000, bytesPerSec: 1 << 20 }, clock);
+    let bytes = 0;
+    for (let t = 0; t < 10_000; t++) {
+      while (lim.canSend(50_000)) {
+        lim.charge(50_000);
+        bytes += 50_000;
+      }
+      clock.advance(1);
+    }
+    assert.ok(bytes <= 11 * (1 << 20) + 50_000 && bytes >= 10 * (1 << 20), `bytes ${bytes}`);
+  });
+});
+
+describe('backoff with full jitter', () => {
+  it('grows exponentially, is capped, and spans [0, cap)', () => {
+    const opts = { baseMs: 100, maxMs: 10_000 };
+    assert.equal(fullJitterDelay(1, opts, () => 0.999999), 99);
+    assert.equal(fullJitterDelay(4, opts, () => 0.999999), 799);
+    assert.equal(fullJitterDelay(40, opts, () => 0.999999), 9999);
+    assert.equal(fullJitterDelay(5, opts, () => 0), 0);
+  });
+});
+
+describe('error classification', () => {
+  it('entry errors: throttling and internal failures are retryable', () => {
+    const t = classifyEntryError('ProvisionedThroughputExceededException', 'Rate exceeded for shard');
+    assert.equal(t.code, 'E_THROTTLED');
+    assert.equal(t.retryable, true);
+    assert.equal(classifyEntryError('InternalFailure', 'x').code, 'E_INTERNAL_FAILURE');
+    assert.equal(classifyEntryError('KMSThrottlingException', 'x').retryable, true);
+  });
+
+  it('request errors: fatal ones are not retryable', () => {
+    const named = (name: string, status = 400) => Object.assign(new Error(`${name} happened`), { name, $metadata: { httpStatusCode: status }, $fault: 'client' });
+    assert.deepEqual(pick(classifyRequestError(named('ResourceNotFoundException'))), ['E_STREAM_NOT_FOUND', false]);
+    assert.deepEqual(pick(classifyRequestError(named('AccessDeniedException'))), ['E_ACCESS_DENIED', false]);
+    assert.deepEqual(pick(classifyRequestError(named('UnrecognizedClientException'))), ['E_ACCESS_DENIED', false]);
+    assert.deepEqual(pick(classifyRequestError(named('InvalidArgumentException'))), ['E_INVALID_ARGUMENT', false]);
+    assert.deepEqual(pick(classifyRequestError(named('ExpiredTokenException'))), ['E_EXPIRED_TOKEN', true]);
+    assert.deepEqual(pick(classifyRequestError(named('ProvisionedThroughputExceededException'))), ['E_THROTTLED', true]);
+    assert.deepEqual(pick(classifyRequestError(named('SomethingNew', 503))), ['E_SERVICE_UNAVAILABLE', true]);
+    assert.deepEqual(pick(classifyRequestError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }))), ['E_NETWORK', true]);
+    assert.deepEqual(pick(classifyRequestError(Object.assign(new Error('Request timed out'), { name: 'TimeoutError' }))), ['E_TIMEOUT', true]);
+  });
+});
+
+describe('lane', () => {
+  const p = (n: number): Pending<number> => ({ rec: { partitionKey: 'k', data: new Uint8Array(n) }, token: n, h0: 0, h1: 0, h2: 0, h3: 0, bytes: n + 1, deadline: 0, queuedAt: 0, attempts: 0 });
+  it('is FIFO, tracks bytes, and puts failed records back at the front in order', () => {
+    const lane = new Lane<number>('s', undefined);
+    for (let i = 1; i <= 5; i++) lane.push(p(i));
+    assert.equal(lane.bytes, 20);
+    const a = lane.shift();
+    const b = lane.shift();
+    assert.deepEqual([a?.token, b?.token], [1, 2]);
+    lane.push(p(6));
+    lane.unshiftAll([a as Pending<number>, b as Pending<number>]);
+    const order: number[] = [];
+    for (let x = lane.shift(); x; x = lane.shift()) order.push(x.token);
+    assert.deepEqual(order, [1, 2, 3, 4, 5, 6]);
+    assert.equal(lane.bytes, 0);
+  });
+});
+
+function pick(e: { code: string; retryable: boolean }): [string, boolean] {
+  return [e.code, e.retryable];
+}
