@@ -25,6 +25,19 @@ export type ErrorCode =
   | 'E_TTL_EXPIRED'
   | 'E_PRODUCER_CLOSED'
   | 'E_SHARD_MAP'
+  // KPL aggregation format (kinesis/aggregation.ts)
+  | 'E_AGGREGATE_CORRUPT'
+  | 'E_AGGREGATE_EMPTY'
+  // local emulators and test infrastructure (bench/emulators/)
+  | 'E_EMULATOR'
+  // MQTT source (sources/mqtt/): broker refused a subscription; the mqtt.js client lacks a hook we rely on
+  | 'E_MQTT_SUBSCRIBE'
+  | 'E_MQTT_CLIENT'
+  // file and video sources (sources/file/, sources/video/): unreadable or unwritable checkpoint/state file
+  | 'E_CHECKPOINT'
+  // spool (spool/): used after close(); a filesystem error it cannot survive (at open)
+  | 'E_SPOOL_CLOSED'
+  | 'E_SPOOL_IO'
   // configuration
   | 'E_CONFIG';
 

@@ -1,3 +1,4 @@
+import type { ShardwiseError } from '../core/errors.ts';
 import type { UserRecord } from '../core/record.ts';
 
 /** One user record inside the producer, from add() to its outcome. */
@@ -16,6 +17,8 @@ export interface Pending<T> {
   /** When it (re)entered a lane, for the linger deadline. */
   queuedAt: number;
   attempts: number;
+  /** Why the last attempt failed, for the TTL error. */
+  lastError?: ShardwiseError | undefined;
 }
 
 /** Writes the record's hash key into out[0..3]. */

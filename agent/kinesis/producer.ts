@@ -322,13 +322,13 @@ export class Producer<T> {
       if (lane.inFlight) continue;
       for (let p = lane.peek(); p !== undefined && p.deadline <= now; p = lane.peek()) {
         lane.shift();
-        this.fail(p, new ShardwiseError('E_TTL_EXPIRED', `record not accepted within its ${this.ttlMs} ms TTL`), true);
+        this.fail(p, this.ttlError(p), true);
       }
     }
     if (this.unrouted.length > 0) {
       const keep: Pending<T>[] = [];
       for (const p of this.unrouted) {
-        if (p.deadline <= now) this.fail(p, new ShardwiseError('E_TTL_EXPIRED', 'no open shard covered the record before its TTL'), true);
+        if (p.deadline <= now) this.fail(p, this.ttlError(p), true);
         else keep.push(p);
       }
       this.unrouted = keep;
@@ -497,13 +497,22 @@ export class Producer<T> {
       p.attempts++;
       if (!err.retryable) this.fail(p, err, false);
       else if (now >= p.deadline) {
-        this.fail(p, new ShardwiseError('E_TTL_EXPIRED', `record not accepted within its ${this.ttlMs} ms TTL; last error: ${err.message}`, { cause: err }), true);
+        p.lastError = err;
+        this.fail(p, this.ttlError(p), true);
       } else {
+        p.lastError = err;
         again.push(p);
       }
     }
     this.counters.retried += again.length;
     this.requeueFront(again);
+  }
+
+  private ttlError(p: Pending<T>): ShardwiseError {
+    const last = p.lastError ? `; last error: ${p.lastError.message}` : '';
+    return new ShardwiseError('E_TTL_EXPIRED', `record not accepted within its ${this.ttlMs} ms TTL after ${p.attempts} attempts${last}`, {
+      cause: p.lastError,
+    });
   }
 
   private fail(p: Pending<T>, err: ShardwiseError, ttl: boolean): void {
