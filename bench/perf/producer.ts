@@ -8,6 +8,7 @@
 import { makeKinesisClient } from '../../agent/kinesis/client.ts';
 import { Producer } from '../../agent/kinesis/producer.ts';
 import type { ProducerOptions } from '../../agent/kinesis/producer-types.ts';
+import { readStream } from '../../agent/kinesis/stream-reader.ts';
 import { startKinesalite } from '../emulators/kinesalite.ts';
 import { fmtRate, mdTable, median, runStandalone, type PerfSection } from './section.ts';
 
@@ -33,7 +34,8 @@ export async function producerRun(
   records: readonly { key: string; data: Buffer }[],
   opts: Partial<ProducerOptions>,
   endpointOverride?: (endpoint: string) => Promise<{ endpoint: string; stop: () => Promise<void> }>,
-): Promise<ProducerRun & { failed: number; duplicatesPossible: number; failedByCode: Record<string, number> }> {
+  verify = false,
+): Promise<ProducerRun & { failed: number; duplicatesPossible: number; failedByCode: Record<string, number>; readBack?: { records: number; duplicates: number; missing: number } }> {
   const kinesis = await startKinesalite({ streams: [{ name: 'perf', shards: 4 }] });
   const front = endpointOverride ? await endpointOverride(kinesis.endpoint) : { endpoint: kinesis.endpoint, stop: async () => undefined };
   const client = makeKinesisClient({ endpoint: front.endpoint, credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, maxSockets: 32, requestTimeoutMs: 5000 });
@@ -56,7 +58,26 @@ export async function producerRun(
     const wallSec = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
     const k1 = await kinesis.cpuSeconds();
+    let readBack: { records: number; duplicates: number; missing: number } | undefined;
+    if (verify) {
+      const seen = new Set<string>();
+      let dups = 0;
+      let n = 0;
+      await readStream({
+        client,
+        stream: { streamName: 'perf' },
+        minCallIntervalMs: 0,
+        onRecord: (r) => {
+          n++;
+          const id = Buffer.from(r.data).toString('latin1');
+          if (seen.has(id)) dups++;
+          seen.add(id);
+        },
+      });
+      readBack = { records: n, duplicates: dups, missing: records.length - seen.size };
+    }
     return {
+      ...(readBack ? { readBack } : {}),
       recordsPerSec: records.length / wallSec,
       wallSec,
       ourCpuSec: (cpu.user + cpu.system) / 1e6,
