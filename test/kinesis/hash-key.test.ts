@@ -15,7 +15,7 @@ import {
   validatePartitionKey,
   wordsToBigInt,
 } from '../../agent/kinesis/hash-key.ts';
-import { createMd5Buffer, md5Buffer, md5Words } from '../../agent/kinesis/md5.ts';
+import { createMd5Buffer, md5Block, md5Buffer, md5Words } from '../../agent/kinesis/md5.ts';
 
 const MAX = (1n << 128n) - 1n;
 
@@ -156,6 +156,7 @@ describe('MD5 of partition keys', () => {
     }
     assert.throws(() => md5Words(new Uint8Array(3), 4, out, 0), RangeError);
     assert.throws(() => md5Buffer(createMd5Buffer(10), 60, out, 0), RangeError);
+    assert.throws(() => md5Block(new Int32Array(8), out, 0), RangeError);
   });
 
   it('rejects an output slot with fewer than 4 words', () => {

@@ -1,0 +1,304 @@
+/**
+ * KPL aggregated-record format: magic `F3 89 9A C2` + protobuf `AggregatedRecord` + MD5(protobuf).
+ * https://github.com/awslabs/amazon-kinesis-producer/blob/master/aggregation-format.md
+ *
+ * The encoder knows its exact size at every step (so a caller can fill an aggregate up to a byte
+ * cap), writes into one pre-sized buffer and encodes each distinct key once. The decoder follows
+ * the KCL: data without the magic, too short, or with a wrong MD5 is a plain (non-aggregated) record.
+ */
+import { createHash } from 'node:crypto';
+import { ShardwiseError } from '../core/errors.ts';
+import { KPL_DEFAULTS } from '../core/limits.ts';
+import type { StringEntry } from './protobuf.ts';
+import { ProtoReader, StringTable, WIRE_LEN, WIRE_VARINT, corrupt, fieldKey, varintSize, writeVarint } from './protobuf.ts';
+
+export const AGGREGATION_MAGIC: Uint8Array = Uint8Array.of(0xf3, 0x89, 0x9a, 0xc2);
+const MAGIC_BYTES = 4;
+const MD5_BYTES = 16;
+/** Magic + MD5 around the protobuf body. */
+const FRAME_BYTES = MAGIC_BYTES + MD5_BYTES;
+
+// AggregatedRecord fields
+const KEY_PK_TABLE = fieldKey(1, WIRE_LEN);
+const KEY_EHK_TABLE = fieldKey(2, WIRE_LEN);
+const KEY_RECORD = fieldKey(3, WIRE_LEN);
+// Record fields
+const KEY_PK_INDEX = fieldKey(1, WIRE_VARINT);
+const KEY_EHK_INDEX = fieldKey(2, WIRE_VARINT);
+const KEY_DATA = fieldKey(3, WIRE_LEN);
+
+export interface AggregatedUserRecord {
+  partitionKey: string;
+  explicitHashKey?: string | undefined;
+  data: Uint8Array;
+}
+
+export interface OuterRecord {
+  partitionKey: string;
+  explicitHashKey?: string | undefined;
+  data: Uint8Array;
+}
+
+/** Accumulates user records for ONE predicted shard; knows its exact encoded size at every step. */
+export class AggregateBuilder {
+  /** Cap on the final Kinesis record: aggregated bytes + outer partition key UTF-8 bytes. */
+  readonly maxBytes: number;
+
+  private readonly pks = new StringTable();
+  private readonly ehks = new StringTable();
+  private readonly datas: Uint8Array[] = [];
+  private readonly recPk: number[] = [];
+  /** Explicit hash key index per record, -1 when the record has none. */
+  private readonly recEhk: number[] = [];
+  /** Encoded length of each `Record` message (without its own key and length prefix). */
+  private readonly recLen: number[] = [];
+  /** Bytes of the `records` field so far (the tables keep their own sizes). */
+  private recordsSize = 0;
+  /** UTF-8 bytes of the outer (first) partition key. */
+  private outerKeyBytes = 0;
+
+  // Scratch written by measure() and read by tryAdd(): no second lookup, no object per record.
+  private mPk: StringEntry | undefined;
+  private mPkIndex = 0; // -1: new to the table
+  private mEhk: StringEntry | undefined; // undefined: the record has no explicit hash key
+  private mEhkIndex = 0;
+  private mRecLen = 0;
+
+  constructor(maxBytes: number = KPL_DEFAULTS.maxAggregateBytes) {
+    if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) {
+      throw new ShardwiseError('E_CONFIG', `aggregate maxBytes: expected a positive integer, got ${String(maxBytes)}`);
+    }
+    this.maxBytes = maxBytes;
+  }
+
+  get count(): number {
+    return this.datas.length;
+  }
+
+  /** Exact size of what build() would return now, plus the outer partition key's UTF-8 bytes; 0 when empty. */
+  get sizeBytes(): number {
+    if (this.datas.length === 0) return 0;
+    return FRAME_BYTES + this.pks.size + this.ehks.size + this.recordsSize + this.outerKeyBytes;
+  }
+
+  /** Exact `sizeBytes` if `r` were added (changes nothing). */
+  sizeWith(r: AggregatedUserRecord): number {
+    const added = this.measure(r);
+    // The outer key is the first record's key: r's own when the builder is empty.
+    const outerKey = this.datas.length === 0 ? (this.mPk as StringEntry).bytes : this.outerKeyBytes;
+    return FRAME_BYTES + this.pks.size + this.ehks.size + this.recordsSize + added + outerKey;
+  }
+
+  /**
+   * Adds r and returns true, or returns false (changing nothing) when r would push the record over
+   * maxBytes and the builder is not empty. An empty builder accepts any record, even one larger
+   * than maxBytes (the caller then sends it unaggregated).
+   */
+  tryAdd(r: AggregatedUserRecord): boolean {
+    const added = this.measure(r);
+    if (this.datas.length === 0) {
+      this.outerKeyBytes = (this.mPk as StringEntry).bytes;
+    } else if (FRAME_BYTES + this.pks.size + this.ehks.size + this.recordsSize + added + this.outerKeyBytes > this.maxBytes) {
+      return false;
+    }
+    const pk = this.mPkIndex >= 0 ? this.mPkIndex : this.pks.add(r.partitionKey, this.mPk as StringEntry);
+    let ehk = -1;
+    if (this.mEhk !== undefined) ehk = this.mEhkIndex >= 0 ? this.mEhkIndex : this.ehks.add(r.explicitHashKey as string, this.mEhk);
+    this.datas.push(r.data);
+    this.recPk.push(pk);
+    this.recEhk.push(ehk);
+    this.recLen.push(this.mRecLen);
+    this.recordsSize += 1 + varintSize(this.mRecLen) + this.mRecLen;
+    return true;
+  }
+
+  /**
+   * Encodes the aggregate and resets the builder. The outer partition key is the first record's;
+   * `explicitHashKey` is passed through (give the first user record's hash key as a decimal so the
+   * aggregate lands on the shard its user records were predicted for).
+   */
+  build(explicitHashKey?: string): OuterRecord {
+    if (this.datas.length === 0) {
+      throw new ShardwiseError('E_AGGREGATE_EMPTY', 'cannot build an aggregated record without user records');
+    }
+    const partitionKey = this.pks.strings[0] as string;
+    const data = this.encode();
+    this.reset();
+    return { partitionKey, explicitHashKey, data };
+  }
+
+  reset(): void {
+    this.pks.reset();
+    this.ehks.reset();
+    this.datas.length = 0;
+    this.recPk.length = 0;
+    this.recEhk.length = 0;
+    this.recLen.length = 0;
+    this.recordsSize = 0;
+    this.outerKeyBytes = 0;
+    this.mPk = undefined;
+    this.mEhk = undefined;
+  }
+
+  /** Bytes r would add (new table entries + its `records` entry); leaves the details in the scratch fields. */
+  private measure(r: AggregatedUserRecord): number {
+    let added = 0;
+    const pk = this.pks.entry(r.partitionKey);
+    let pkIndex = this.pks.indexOf(pk);
+    this.mPk = pk;
+    this.mPkIndex = pkIndex;
+    if (pkIndex < 0) {
+      added += StringTable.entrySize(pk);
+      pkIndex = this.pks.strings.length;
+    }
+    let recLen = 1 + varintSize(pkIndex);
+    const ehkKey = r.explicitHashKey;
+    if (ehkKey === undefined) {
+      this.mEhk = undefined;
+    } else {
+      const ehk = this.ehks.entry(ehkKey);
+      let ehkIndex = this.ehks.indexOf(ehk);
+      this.mEhk = ehk;
+      this.mEhkIndex = ehkIndex;
+      if (ehkIndex < 0) {
+        added += StringTable.entrySize(ehk);
+        ehkIndex = this.ehks.strings.length;
+      }
+      recLen += 1 + varintSize(ehkIndex);
+    }
+    const dataLen = r.data.byteLength;
+    recLen += 1 + varintSize(dataLen) + dataLen;
+    this.mRecLen = recLen;
+    return added + 1 + varintSize(recLen) + recLen;
+  }
+
+  private encode(): Buffer {
+    const bodyEnd = MAGIC_BYTES + this.pks.size + this.ehks.size + this.recordsSize;
+    const out = Buffer.allocUnsafe(bodyEnd + MD5_BYTES);
+    out.set(AGGREGATION_MAGIC, 0);
+    let pos = this.pks.write(out, MAGIC_BYTES, KEY_PK_TABLE);
+    pos = this.ehks.write(out, pos, KEY_EHK_TABLE);
+    const { datas, recPk, recEhk, recLen } = this;
+    for (let i = 0; i < datas.length; i++) {
+      const data = datas[i] as Uint8Array;
+      const ehk = recEhk[i] as number;
+      out[pos++] = KEY_RECORD;
+      pos = writeVarint(out, pos, recLen[i] as number);
+      out[pos++] = KEY_PK_INDEX;
+      pos = writeVarint(out, pos, recPk[i] as number);
+      if (ehk >= 0) {
+        out[pos++] = KEY_EHK_INDEX;
+        pos = writeVarint(out, pos, ehk);
+      }
+      out[pos++] = KEY_DATA;
+      pos = writeVarint(out, pos, data.byteLength);
+      out.set(data, pos);
+      pos += data.byteLength;
+    }
+    if (pos !== bodyEnd) throw new Error(`aggregation size accounting is off: wrote ${pos} bytes, expected ${bodyEnd}`);
+    createHash('md5').update(out.subarray(MAGIC_BYTES, bodyEnd)).digest().copy(out, bodyEnd);
+    return out;
+  }
+}
+
+/** Encodes `records` (at least one) as one aggregated record's data, without any size cap. */
+export function encodeAggregate(records: readonly AggregatedUserRecord[]): Uint8Array {
+  const b = new AggregateBuilder(Number.MAX_SAFE_INTEGER);
+  for (let i = 0; i < records.length; i++) b.tryAdd(records[i] as AggregatedUserRecord);
+  return b.build().data;
+}
+
+/** Wraps a Uint8Array as a Buffer without copying. */
+function asBuffer(data: Uint8Array): Buffer {
+  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
+
+/** The KCL's test: longer than magic + MD5, starts with the magic, and the MD5 of the body matches. */
+function checkFrame(buf: Buffer): boolean {
+  const len = buf.length;
+  if (len <= FRAME_BYTES) return false;
+  if (buf[0] !== 0xf3 || buf[1] !== 0x89 || buf[2] !== 0x9a || buf[3] !== 0xc2) return false;
+  const digest = createHash('md5').update(buf.subarray(MAGIC_BYTES, len - MD5_BYTES)).digest();
+  return digest.equals(buf.subarray(len - MD5_BYTES));
+}
+
+/** True when `data` is a KPL aggregate a KCL consumer would deaggregate: magic present AND MD5 checks. */
+export function isAggregated(data: Uint8Array): boolean {
+  return checkFrame(asBuffer(data));
+}
+
+/**
+ * Deaggregates one Kinesis record. A record without the magic, too short, or with a bad MD5 is
+ * returned as a single user record with the outer key (as the KCL does). User record `data` are
+ * views into `outer.data` (no copy). A valid aggregate holding no records yields [] (as the KCL).
+ * Throws `E_AGGREGATE_CORRUPT` when the magic and MD5 are valid but the protobuf is undecodable
+ * (truncated, a required field missing, a key index outside its table).
+ */
+export function deaggregate(outer: OuterRecord): AggregatedUserRecord[] {
+  const buf = asBuffer(outer.data);
+  if (!checkFrame(buf)) {
+    return [{ partitionKey: outer.partitionKey, explicitHashKey: outer.explicitHashKey, data: outer.data }];
+  }
+  const pks: string[] = [];
+  const ehks: string[] = [];
+  const recPk: number[] = [];
+  const recEhk: number[] = [];
+  const recData: number[] = []; // start, end pairs
+  const rd = new ProtoReader(buf, MAGIC_BYTES, buf.length - MD5_BYTES);
+  while (rd.pos < rd.end) {
+    const key = rd.varint();
+    const field = Math.floor(key / 8);
+    const wire = key & 7;
+    if (wire === WIRE_LEN && field >= 1 && field <= 3) {
+      const end = rd.lengthDelimitedEnd();
+      if (field === 1) pks.push(buf.toString('utf8', rd.pos, end));
+      else if (field === 2) ehks.push(buf.toString('utf8', rd.pos, end));
+      else readRecord(rd, end, recPk, recEhk, recData);
+      rd.pos = end;
+    } else {
+      if (field === 0) throw corrupt(`field number 0 at byte ${rd.pos}`);
+      rd.skip(wire);
+    }
+  }
+  const out: AggregatedUserRecord[] = new Array(recPk.length);
+  for (let i = 0; i < recPk.length; i++) {
+    const partitionKey = pks[recPk[i] as number];
+    if (partitionKey === undefined) throw corrupt(`record ${i}: partition key index ${recPk[i]} outside a table of ${pks.length}`);
+    const e = recEhk[i] as number;
+    const explicitHashKey = e < 0 ? undefined : ehks[e];
+    if (e >= 0 && explicitHashKey === undefined) throw corrupt(`record ${i}: explicit hash key index ${e} outside a table of ${ehks.length}`);
+    out[i] = { partitionKey, explicitHashKey, data: buf.subarray(recData[2 * i] as number, recData[2 * i + 1] as number) };
+  }
+  return out;
+}
+
+/** Reads one `Record` message in [rd.pos, end); tags (field 4) and unknown fields are skipped. */
+function readRecord(rd: ProtoReader, end: number, recPk: number[], recEhk: number[], recData: number[]): void {
+  const outerEnd = rd.end;
+  rd.end = end;
+  let pk = -1;
+  let ehk = -1;
+  let dataStart = -1;
+  let dataEnd = -1;
+  while (rd.pos < end) {
+    const key = rd.varint();
+    const field = Math.floor(key / 8);
+    const wire = key & 7;
+    if (field === 1 && wire === WIRE_VARINT) pk = rd.varint();
+    else if (field === 2 && wire === WIRE_VARINT) ehk = rd.varint();
+    else if (field === 3 && wire === WIRE_LEN) {
+      dataEnd = rd.lengthDelimitedEnd();
+      dataStart = rd.pos;
+      rd.pos = dataEnd;
+    } else {
+      if (field === 0) throw corrupt(`field number 0 at byte ${rd.pos}`);
+      rd.skip(wire);
+    }
+  }
+  rd.end = outerEnd;
+  if (pk < 0) throw corrupt(`record ${recPk.length}: required partition_key_index missing`);
+  if (dataStart < 0) throw corrupt(`record ${recPk.length}: required data missing`);
+  recPk.push(pk);
+  recEhk.push(ehk);
+  recData.push(dataStart, dataEnd);
+}
