@@ -1,5 +1,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { formatAgentConfig, loadAgentConfig } from '../config/agent-config.ts';
+import { ShardwiseError } from '../core/errors.ts';
 
 /** `shardwise-agent`: the gateway daemon. */
 await yargs(hideBin(process.argv))
@@ -11,9 +13,24 @@ await yargs(hideBin(process.argv))
     '$0',
     'run the agent',
     () => undefined,
-    async () => {
-      process.stderr.write('shardwise-agent: not yet: the daemon lands with the gateway-agent issue\n');
-      process.exitCode = 2;
+    async (argv) => {
+      let config;
+      try {
+        config = await loadAgentConfig(argv.config);
+      } catch (err) {
+        if (err instanceof ShardwiseError && err.code === 'E_CONFIG') {
+          process.stderr.write(`${err.message}\n`);
+          process.exitCode = 2;
+          return;
+        }
+        throw err;
+      }
+      if (argv.check) {
+        process.stdout.write(formatAgentConfig(config));
+        return;
+      }
+      const { runAgent } = await import('../run-agent.ts');
+      await runAgent(config);
     },
   )
   .strict()
