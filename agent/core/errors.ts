@@ -38,6 +38,10 @@ export type ErrorCode =
   // spool (spool/): used after close(); a filesystem error it cannot survive (at open)
   | 'E_SPOOL_CLOSED'
   | 'E_SPOOL_IO'
+  // envelope (envelope/): per-device sequence state cannot be read or made durable
+  | 'E_SEQ_STATE'
+  // lifecycle (lifecycle/): a part did not stop within the shutdown timeout
+  | 'E_SHUTDOWN_TIMEOUT'
   // configuration
   | 'E_CONFIG';
 

@@ -3,8 +3,9 @@
  * https://github.com/awslabs/amazon-kinesis-producer/blob/master/aggregation-format.md
  *
  * The encoder knows its exact size at every step (so a caller can fill an aggregate up to a byte
- * cap), writes into one pre-sized buffer and encodes each distinct key once. The decoder follows
- * the KCL: data without the magic, too short, or with a wrong MD5 is a plain (non-aggregated) record.
+ * cap), measures each distinct key once, and writes each aggregate into one buffer of exactly its
+ * size. The decoder follows the KCL: data without the magic, too short, or with a wrong MD5 is a
+ * plain (non-aggregated) record.
  */
 import { createHash } from 'node:crypto';
 import { ShardwiseError } from '../core/errors.ts';
@@ -39,7 +40,11 @@ export interface OuterRecord {
   data: Uint8Array;
 }
 
-/** Accumulates user records for ONE predicted shard; knows its exact encoded size at every step. */
+/**
+ * Accumulates user records for ONE predicted shard; knows its exact encoded size at every step.
+ * It keeps references to the added `data` until build()/reset(): do not mutate them in between.
+ * An `explicitHashKey` of `undefined` means none; any string (even '') is written as given.
+ */
 export class AggregateBuilder {
   /** Cap on the final Kinesis record: aggregated bytes + outer partition key UTF-8 bytes. */
   readonly maxBytes: number;
@@ -91,14 +96,15 @@ export class AggregateBuilder {
 
   /**
    * Adds r and returns true, or returns false (changing nothing) when r would push the record over
-   * maxBytes and the builder is not empty. An empty builder accepts any record, even one larger
-   * than maxBytes (the caller then sends it unaggregated).
+   * `capBytes` (default maxBytes; a caller short of room in a request may pass less) and the builder
+   * is not empty. An empty builder accepts any record, even one larger than the cap (the caller
+   * then sends it unaggregated).
    */
-  tryAdd(r: AggregatedUserRecord): boolean {
+  tryAdd(r: AggregatedUserRecord, capBytes: number = this.maxBytes): boolean {
     const added = this.measure(r);
     if (this.datas.length === 0) {
       this.outerKeyBytes = (this.mPk as StringEntry).bytes;
-    } else if (FRAME_BYTES + this.pks.size + this.ehks.size + this.recordsSize + added + this.outerKeyBytes > this.maxBytes) {
+    } else if (FRAME_BYTES + this.pks.size + this.ehks.size + this.recordsSize + added + this.outerKeyBytes > capBytes) {
       return false;
     }
     const pk = this.mPkIndex >= 0 ? this.mPkIndex : this.pks.add(r.partitionKey, this.mPk as StringEntry);
@@ -135,9 +141,6 @@ export class AggregateBuilder {
     this.recEhk.length = 0;
     this.recLen.length = 0;
     this.recordsSize = 0;
-    this.outerKeyBytes = 0;
-    this.mPk = undefined;
-    this.mEhk = undefined;
   }
 
   /** Bytes r would add (new table entries + its `records` entry); leaves the details in the scratch fields. */
@@ -228,17 +231,29 @@ export function isAggregated(data: Uint8Array): boolean {
 }
 
 /**
+ * Decodes `data` when it is an aggregate (magic, length and MD5 as the KCL checks them); returns
+ * undefined when it is a plain record. User record `data` are Uint8Array views into `data`.
+ * Throws `E_AGGREGATE_CORRUPT` when the frame is valid but the protobuf is undecodable.
+ */
+export function decodeAggregate(data: Uint8Array): AggregatedUserRecord[] | undefined {
+  const buf = asBuffer(data);
+  return checkFrame(buf) ? decodeBody(buf) : undefined;
+}
+
+/**
  * Deaggregates one Kinesis record. A record without the magic, too short, or with a bad MD5 is
  * returned as a single user record with the outer key (as the KCL does). User record `data` are
- * views into `outer.data` (no copy). A valid aggregate holding no records yields [] (as the KCL).
+ * Uint8Array views into `outer.data` (no copy). A valid aggregate holding no records yields [] (as the KCL).
  * Throws `E_AGGREGATE_CORRUPT` when the magic and MD5 are valid but the protobuf is undecodable
  * (truncated, a required field missing, a key index outside its table).
  */
 export function deaggregate(outer: OuterRecord): AggregatedUserRecord[] {
-  const buf = asBuffer(outer.data);
-  if (!checkFrame(buf)) {
-    return [{ partitionKey: outer.partitionKey, explicitHashKey: outer.explicitHashKey, data: outer.data }];
-  }
+  const users = decodeAggregate(outer.data);
+  return users ?? [{ partitionKey: outer.partitionKey, explicitHashKey: outer.explicitHashKey, data: outer.data }];
+}
+
+/** Decodes the protobuf between the magic and the MD5 of a checked frame. */
+function decodeBody(buf: Buffer): AggregatedUserRecord[] {
   const pks: string[] = [];
   const ehks: string[] = [];
   const recPk: number[] = [];
@@ -261,13 +276,15 @@ export function deaggregate(outer: OuterRecord): AggregatedUserRecord[] {
     }
   }
   const out: AggregatedUserRecord[] = new Array(recPk.length);
+  const { buffer, byteOffset } = buf;
   for (let i = 0; i < recPk.length; i++) {
     const partitionKey = pks[recPk[i] as number];
     if (partitionKey === undefined) throw corrupt(`record ${i}: partition key index ${recPk[i]} outside a table of ${pks.length}`);
     const e = recEhk[i] as number;
     const explicitHashKey = e < 0 ? undefined : ehks[e];
     if (e >= 0 && explicitHashKey === undefined) throw corrupt(`record ${i}: explicit hash key index ${e} outside a table of ${ehks.length}`);
-    out[i] = { partitionKey, explicitHashKey, data: buf.subarray(recData[2 * i] as number, recData[2 * i + 1] as number) };
+    const start = recData[2 * i] as number;
+    out[i] = { partitionKey, explicitHashKey, data: new Uint8Array(buffer, byteOffset + start, (recData[2 * i + 1] as number) - start) };
   }
   return out;
 }

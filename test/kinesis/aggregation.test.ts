@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { AggregatedUserRecord } from '../../agent/kinesis/aggregation.ts';
-import { AGGREGATION_MAGIC, AggregateBuilder, deaggregate, encodeAggregate, isAggregated } from '../../agent/kinesis/aggregation.ts';
+import { AGGREGATION_MAGIC, AggregateBuilder, deaggregate, decodeAggregate, encodeAggregate, isAggregated } from '../../agent/kinesis/aggregation.ts';
 import { isShardwiseError } from '../../agent/core/errors.ts';
 
 // aws-kinesis-agg (devDependency) is the reference implementation, used only here and in bench/perf.
@@ -97,8 +97,9 @@ function frame(body: Uint8Array): Uint8Array {
 
 function assertCorrupt(data: Uint8Array, pattern: RegExp): void {
   assert.equal(isAggregated(data), true, 'frame should be valid');
-  assert.throws(() => deaggregate({ partitionKey: 'outer', data }), (e: unknown) =>
-    isShardwiseError(e) && e.code === 'E_AGGREGATE_CORRUPT' && pattern.test(e.message));
+  for (const decode of [() => deaggregate({ partitionKey: 'outer', data }), () => decodeAggregate(data)]) {
+    assert.throws(decode, (e: unknown) => isShardwiseError(e) && e.code === 'E_AGGREGATE_CORRUPT' && pattern.test(e.message));
+  }
 }
 
 test('our aggregates deaggregate exactly with aws-kinesis-agg (and with ours)', () => {
@@ -122,6 +123,7 @@ test('our aggregates deaggregate exactly with aws-kinesis-agg (and with ours)', 
       if (hasEhk) assert.equal(r.explicitPartitionKey, e.explicitHashKey, `batch ${b} record ${i}: EHK`);
     }
     assertSameRecords(deaggregate({ partitionKey: 'outer', data }), batch, `batch ${b} (ours)`);
+    assertSameRecords(decodeAggregate(data) ?? [], batch, `batch ${b} (decodeAggregate)`);
   }
 });
 
@@ -208,6 +210,11 @@ test('tryAdd boundary: exactly maxBytes fits, one byte less does not (across var
     assert.equal(tight.tryAdd(b), false, `len ${len}: refused at ${size - 1}`);
     assert.equal(tight.sizeBytes, sizeA);
     assertSameRecords(deaggregate(tight.build()), [a], 'refused record left no trace');
+    // a per-call cap (room left in a request) below maxBytes, at the same boundary
+    const roomy = new AggregateBuilder(10 * size);
+    assert.equal(roomy.tryAdd(a, 1), true, 'an empty builder ignores the cap');
+    assert.equal(roomy.tryAdd(b, size - 1), false, `len ${len}: refused under capBytes ${size - 1}`);
+    assert.equal(roomy.tryAdd(b, size), true, `len ${len}: fits under capBytes ${size}`);
   }
 });
 
@@ -229,6 +236,35 @@ test('an oversized record goes alone into an empty builder; empty builds and bad
   }
 });
 
+test('one builder over many aggregates and more distinct keys than its key memo holds', () => {
+  const builder = new AggregateBuilder(2_000);
+  const records: AggregatedUserRecord[] = [];
+  for (let round = 0; round < 3; round++) {
+    for (let d = 0; d < 5_000; d += round + 1) {
+      records.push({ partitionKey: `dev-${d}`, explicitHashKey: d % 3 === 0 ? `${d}000000000000` : undefined, data: Uint8Array.of(d & 0xff, round) });
+    }
+  }
+  const back: AggregatedUserRecord[] = [];
+  for (const r of records) {
+    if (!builder.tryAdd(r)) {
+      back.push(...deaggregate(builder.build()));
+      assert.equal(builder.tryAdd(r), true);
+    }
+  }
+  back.push(...deaggregate(builder.build()));
+  assertSameRecords(back, records, 'memo churn');
+});
+
+test('keys that are not valid UTF-16 (lone surrogates) are sized exactly as Node encodes them', () => {
+  const builder = new AggregateBuilder();
+  const records = [{ partitionKey: 'a\uD800b', data: Uint8Array.of(1) }, { partitionKey: 'k', explicitHashKey: '\uDFFF1', data: Uint8Array.of(2) }];
+  for (const r of records) assert.equal(builder.tryAdd(r), true);
+  const size = builder.sizeBytes;
+  const out = builder.build();
+  assert.equal(out.data.length + Buffer.byteLength(out.partitionKey), size);
+  assert.deepEqual(deaggregate(out).map((r) => [r.partitionKey, r.explicitHashKey]), [['a\uFFFDb', undefined], ['k', '\uFFFD1']]);
+});
+
 test('bad MD5, missing magic or a too-short record: a plain record, as the KCL treats it', () => {
   const good = encodeAggregate([{ partitionKey: 'a', data: Buffer.from('x') }, { partitionKey: 'b', data: Buffer.from('y') }]);
   const variants: Uint8Array[] = [];
@@ -240,6 +276,7 @@ test('bad MD5, missing magic or a too-short record: a plain record, as the KCL t
   variants.push(good.subarray(1), Buffer.from('{"plain":"json"}'), new Uint8Array(0), AGGREGATION_MAGIC, frame(new Uint8Array(0)));
   for (const data of variants) {
     assert.equal(isAggregated(data), false);
+    assert.equal(decodeAggregate(data), undefined);
     const out = deaggregate({ partitionKey: 'outer', explicitHashKey: '9', data });
     assert.equal(out.length, 1);
     assert.equal(out[0]?.partitionKey, 'outer');
