@@ -3,9 +3,10 @@ import type { ShardMapCache } from './shard-map-cache.ts';
 import { bigIntToWords, compareHashKeys } from './hash-key.ts';
 
 /**
- * After an entry landed on a shard we did not predict (a reshard we had not seen yet), splits its user
- * records into those inside the landing shard's hash range (delivered: a KCL reader keeps them) and
- * those outside it (a KCL reader would discard them as not belonging to the shard: they must be sent again).
+ * After an entry landed on a shard we did not predict (a reshard we had not seen yet), decides which
+ * of its user records a KCL reader will see. The KCL (AggregatorUtil.deaggregate) drops a WHOLE
+ * aggregate as soon as one sub-record falls outside the shard's hash range, so either every record
+ * is delivered (`inRange`) or every record must be sent again (`outOfRange`).
  */
 export async function verifyLanding<T>(
   cache: ShardMapCache,
@@ -23,14 +24,11 @@ export async function verifyLanding<T>(
   bigIntToWords(info.startingHashKey, bounds, 0);
   bigIntToWords(info.endingHashKey, bounds, 4);
   const w = new Uint32Array(4);
-  const inRange: Pending<T>[] = [];
-  const outOfRange: Pending<T>[] = [];
-  for (const p of records) {
+  const allInside = records.every((p) => {
     hashWordsOf(p, w);
-    const inside = compareHashKeys(w, 0, bounds, 0) >= 0 && compareHashKeys(w, 0, bounds, 4) <= 0;
-    (inside ? inRange : outOfRange).push(p);
-  }
+    return compareHashKeys(w, 0, bounds, 0) >= 0 && compareHashKeys(w, 0, bounds, 4) <= 0;
+  });
   // Refresh so later records are routed by the new map.
   await cache.refresh().catch(() => undefined);
-  return { inRange, outOfRange };
+  return allInside ? { inRange: [...records], outOfRange: [] } : { inRange: [], outOfRange: [...records] };
 }

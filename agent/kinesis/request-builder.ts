@@ -49,8 +49,7 @@ export function takeEntry<T>(lane: Lane<T>, limits: RequestLimits, roomBytes: nu
   const taken: Pending<T>[] = [];
   const cap = Math.min(limits.maxAggregateBytes, roomBytes);
   for (let p = lane.peek(); p !== undefined; p = lane.peek()) {
-    if (agg.sizeWith(p.rec) > cap && taken.length > 0) break;
-    if (!agg.tryAdd(p.rec)) break;
+    if (!agg.tryAdd(p.rec, cap)) break;
     taken.push(p);
     lane.shift();
   }

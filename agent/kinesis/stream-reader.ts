@@ -1,5 +1,5 @@
 import { GetRecordsCommand, GetShardIteratorCommand, type KinesisClient, type _Record } from '@aws-sdk/client-kinesis';
-import { deaggregate, isAggregated } from './aggregation.ts';
+import { decodeAggregate } from './aggregation.ts';
 import { classifyRequestError } from './classify.ts';
 import { bigIntToWords, compareHashKeys, recordHashKeyInto } from './hash-key.ts';
 import { listAllShards } from './list-shards.ts';
@@ -40,7 +40,7 @@ export interface ReadSummary {
   readonly shards: number;
   readonly kinesisRecords: number;
   readonly userRecords: number;
-  /** Sub-records outside their shard's hash range: a KCL consumer discards them, and so do we. */
+  /** Sub-records of aggregates that hold a record outside their shard's hash range: a KCL consumer discards the whole aggregate, and so do we. */
   readonly discardedOutOfRange: number;
   readonly getRecordsCalls: number;
 }
@@ -159,22 +159,25 @@ function emit(
   totals: { userRecords: number; discardedOutOfRange: number },
 ): void {
   const data = r.Data ?? new Uint8Array(0);
-  const outer = { partitionKey: r.PartitionKey ?? '', explicitHashKey: undefined, data };
   const arrivalTime = r.ApproximateArrivalTimestamp?.getTime() ?? 0;
   const seq = r.SequenceNumber ?? '';
-  if (!isAggregated(data)) {
+  const partitionKey = r.PartitionKey ?? '';
+  const subs = decodeAggregate(data);
+  if (subs === undefined) {
     totals.userRecords++;
-    opts.onRecord({ shardId: shard.shardId, sequenceNumber: seq, subSequence: 0, aggregated: false, partitionKey: outer.partitionKey, data, arrivalTime });
+    opts.onRecord({ shardId: shard.shardId, sequenceNumber: seq, subSequence: 0, aggregated: false, partitionKey, data, arrivalTime });
     return;
   }
-  const subs = deaggregate(outer);
-  for (let i = 0; i < subs.length; i++) {
-    const u = subs[i] as (typeof subs)[number];
+  // Like the KCL: one sub-record outside the shard's range and the whole aggregate is discarded.
+  for (const u of subs) {
     recordHashKeyInto(u, h, 0);
     if (compareHashKeys(h, 0, range, 0) < 0 || compareHashKeys(h, 0, range, 4) > 0) {
-      totals.discardedOutOfRange++;
-      continue;
+      totals.discardedOutOfRange += subs.length;
+      return;
     }
+  }
+  for (let i = 0; i < subs.length; i++) {
+    const u = subs[i] as (typeof subs)[number];
     totals.userRecords++;
     opts.onRecord({
       shardId: shard.shardId,
