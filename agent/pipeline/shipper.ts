@@ -1,0 +1,156 @@
+import { isShardwiseError, ShardwiseError } from '../core/errors.ts';
+import type { Producer } from '../kinesis/producer.ts';
+import type { ProducerListener } from '../kinesis/producer-types.ts';
+import type { Spool, SpoolItem } from '../spool/spool.ts';
+
+/** What the shipper tells the rest of the agent (metrics, keying, dead letters). */
+export interface ShipperHooks {
+  /** Kinesis accepted the record; it is acked in the spool. */
+  accepted(item: SpoolItem, shardId: string): void;
+  /** The record can never be sent (it fails validation): dead-lettered and acked so it does not block the spool. */
+  undeliverable(item: SpoolItem, error: ShardwiseError): void;
+  /** A sink-wide failure (stream gone, access denied): records stay in the spool and are retried later. */
+  sinkFailure(error: ShardwiseError): void;
+}
+
+export interface ShipperOptions {
+  /** Records read from the spool per step. */
+  readonly readBatch?: number;
+  /** Wait before re-sending after a sink-wide failure. */
+  readonly fatalRetryMs?: number;
+  /** The sink counts as unhealthy this long after a failure (spill mode then writes to disk). */
+  readonly unhealthyForMs?: number;
+}
+
+/**
+ * Moves records from the spool to the producer and acknowledges them in the spool once Kinesis
+ * accepted them. The spool is the one retry queue for sink-wide failures: the producer retries
+ * throttling and transient errors by itself (its record TTL is off in the agent), and records that
+ * fail for good stay un-acked here and are re-sent in order after a pause.
+ */
+export class Shipper implements ProducerListener<SpoolItem> {
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private retry: SpoolItem[] = [];
+  private retryTimer: NodeJS.Timeout | undefined;
+  private lastFailureAt = Number.NEGATIVE_INFINITY;
+  private wake: (() => void) | undefined;
+  private healthy = true;
+  private producer: Producer<SpoolItem> | undefined;
+  private healthTimer: NodeJS.Timeout | undefined;
+  private lastFailures = 0;
+
+  constructor(
+    private readonly spool: Spool,
+    private readonly hooks: ShipperHooks,
+    private readonly opts: ShipperOptions = {},
+  ) {}
+
+  /** The producer is built with this shipper as its listener, then handed over here. */
+  attach(producer: Producer<SpoolItem>): void {
+    this.producer = producer;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    // Throttling and transient errors are retried inside the producer; they still make the sink
+    // unhealthy for a while so a spill-mode spool writes to disk instead of holding memory.
+    this.healthTimer = setInterval(() => this.updateHealth(), 1000);
+    this.healthTimer.unref();
+    this.loop = this.run();
+  }
+
+  /** Stops reading from the spool; what the producer holds is flushed by the caller. */
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.healthTimer) clearInterval(this.healthTimer);
+    this.wake?.();
+    await this.loop;
+  }
+
+  get sinkHealthy(): boolean {
+    return this.healthy;
+  }
+
+  /** Records taken out of the producer for a later retry. */
+  get retrying(): number {
+    return this.retry.length;
+  }
+
+  private async run(): Promise<void> {
+    const producer = this.producer;
+    if (!producer) throw new Error('shipper: attach(producer) before start()');
+    const batch = this.opts.readBatch ?? 500;
+    while (this.running) {
+      if (this.retry.length > 0) {
+        // Sink-wide failure: wait for the retry timer, then send the held records first, in order.
+        await new Promise<void>((r) => (this.wake = r));
+        continue;
+      }
+      if (!producer.hasCapacity()) {
+        await producer.waitForCapacity();
+        continue;
+      }
+      const items = await this.spool.read(batch);
+      if (items.length === 0) {
+        if (!(await this.spool.waitForData())) break;
+        continue;
+      }
+      for (const item of items) this.add(item);
+    }
+  }
+
+  private add(item: SpoolItem): void {
+    try {
+      this.producer?.add(item, item);
+    } catch (err) {
+      const e = isShardwiseError(err) ? err : new ShardwiseError('E_INVALID_ARGUMENT', String(err), { cause: err });
+      this.spool.ack(item.id);
+      this.hooks.undeliverable(item, e);
+    }
+  }
+
+  onAccepted(item: SpoolItem, shardId: string): void {
+    this.spool.ack(item.id);
+    this.hooks.accepted(item, shardId);
+  }
+
+  onFailed(item: SpoolItem, error: ShardwiseError): void {
+    this.lastFailureAt = performance.now();
+    if (error.code === 'E_RECORD_TOO_LARGE' || error.code === 'E_PARTITION_KEY' || error.code === 'E_EXPLICIT_HASH_KEY') {
+      this.spool.ack(item.id);
+      this.hooks.undeliverable(item, error);
+      return;
+    }
+    if (this.retry.length === 0) this.hooks.sinkFailure(error);
+    this.retry.push(item);
+    if (!this.retryTimer) {
+      this.retryTimer = setTimeout(() => this.resend(), this.opts.fatalRetryMs ?? 10_000);
+    }
+  }
+
+  private resend(): void {
+    this.retryTimer = undefined;
+    const items = this.retry;
+    this.retry = [];
+    for (const item of items) this.add(item);
+    this.wake?.();
+  }
+
+  private updateHealth(): void {
+    const p = this.producer;
+    if (p) {
+      const st = p.stats();
+      const failures = st.requestErrors + st.entriesFailed;
+      if (failures > this.lastFailures || !p.hasCapacity()) this.lastFailureAt = performance.now();
+      this.lastFailures = failures;
+    }
+    const healthy = performance.now() - this.lastFailureAt > (this.opts.unhealthyForMs ?? 5000) && this.retry.length === 0;
+    if (healthy !== this.healthy) {
+      this.healthy = healthy;
+      this.spool.setSinkHealthy(healthy);
+    }
+  }
+}
