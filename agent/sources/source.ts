@@ -25,7 +25,9 @@ export type RejectReason =
   | 'empty'
   | 'no-device-id'
   | 'binary-payload'
-  | 'unreadable-file';
+  | 'unreadable-file'
+  /** The keying strategy could not build a key (e.g. the keyed field is missing). */
+  | 'no-partition-key';
 
 export interface Downstream {
   /**

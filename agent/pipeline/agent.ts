@@ -1,0 +1,194 @@
+/**
+ * The composition root: the one place that builds every stage from the configuration and wires them
+ * (sources → intake [envelope → keying] → spool → shipper → producer → Kinesis → ack the spool).
+ * Stages never import each other; they meet here.
+ */
+import path from 'node:path';
+import type { AgentConfig } from '../config/agent-config.ts';
+import { systemClock, type Clock } from '../core/clock.ts';
+import { DeadLetterWriter } from '../dead-letter/dead-letter-writer.ts';
+import { DeviceSequencer } from '../envelope/device-sequencer.ts';
+import { EnvelopeStage } from '../envelope/envelope.ts';
+import { makeKinesisClient } from '../kinesis/client.ts';
+import { Producer } from '../kinesis/producer.ts';
+import { BurstLogger } from '../log/burst-logger.ts';
+import { levelLog, type Logger } from '../log/logger.ts';
+import { AgentMetrics } from '../metrics/agent-metrics.ts';
+import { MetricsServer } from '../metrics/metrics-server.ts';
+import { SummaryLogger } from '../metrics/summary.ts';
+import type { Part } from '../lifecycle/lifecycle.ts';
+import type { Source } from '../sources/source.ts';
+import { createSpool } from '../spool/create-spool.ts';
+import type { Spool, SpoolItem } from '../spool/spool.ts';
+import { buildSources, jsonSourceNames } from './build-sources.ts';
+import { Intake } from './intake.ts';
+import { KeyingStage } from './keying-stage.ts';
+import { Shipper } from './shipper.ts';
+
+export interface AgentParts {
+  readonly parts: Part[];
+  /** Stop order: sources first, then flush, spool, state files, metrics last. */
+  readonly stopOrder: string[];
+  readonly metrics: AgentMetrics;
+  readonly producer: Producer<SpoolItem>;
+  readonly spool: Spool;
+  readonly sources: readonly Source[];
+  readonly intake: Intake;
+  /** Port the metrics server listens on (after start), for tests. */
+  metricsPort(): number | undefined;
+}
+
+export interface BuildOptions {
+  readonly clock?: Clock;
+  /** Pause before records refused by a sink-wide error are sent again (default 10 s). */
+  readonly fatalRetryMs?: number;
+}
+
+export function buildAgent(config: AgentConfig, log: Logger, opts: BuildOptions = {}): AgentParts {
+  const clock = opts.clock ?? systemClock;
+  const burst = new BurstLogger(log);
+  const metrics = new AgentMetrics({ clock });
+  const deadLetter = new DeadLetterWriter({ path: config.deadLetter.path, maxBytes: config.deadLetter.maxBytes, maxFiles: config.deadLetter.maxFiles, log: burst, clock });
+  const sequencer = new DeviceSequencer({ stateFile: path.join(config.stateDir, 'envelope-seq.json'), log: log.child({ part: 'envelope-seq' }) });
+  const envelope = new EnvelopeStage({ gatewayId: config.gatewayId as string, mode: config.envelope.payload, sequencer, clock, jsonSources: jsonSourceNames(config) });
+  const sp = config.spool;
+  const spool = createSpool(
+    { mode: sp.mode, dir: sp.dir as string, maxBytes: sp.maxBytes, memoryBytes: sp.memoryBytes, onFull: sp.onFull, fsync: sp.fsync.policy, fsyncIntervalMs: sp.fsync.intervalMs, segmentBytes: sp.segmentBytes },
+    { clock, log: levelLog(log.child({ part: 'spool' })) },
+  );
+  const sink = config.sink;
+  const client = makeKinesisClient({
+    region: sink.region,
+    endpoint: sink.endpoint,
+    credentials: sink.credentials,
+    maxSockets: sink.concurrency * 2,
+    requestTimeoutMs: sink.requestTimeout,
+  });
+  const keying = new KeyingStage(config.keying, clock, log.child({ part: 'keying' }));
+
+  const shipper = new Shipper(
+    spool,
+    {
+      accepted(item, shardId) {
+        metrics.shards.record(shardId, 1, item.data.length);
+        metrics.latency.observe(clock.wallNow() - item.ingestTime);
+        keying.acked(item.deviceId);
+      },
+      undeliverable(item, error) {
+        deadLetter.write('sink', error.code, item.data, error.message);
+        keying.acked(item.deviceId);
+      },
+      sinkFailure(error) {
+        burst.error('sink-failure', 'Kinesis refused the stream; records stay in the spool and are retried', { code: error.code, error: error.message });
+      },
+    },
+    { fatalRetryMs: opts.fatalRetryMs },
+  );
+  const producer = new Producer<SpoolItem>(
+    {
+      client,
+      stream: { streamName: sink.stream, streamARN: sink.streamArn },
+      aggregation: { enabled: sink.aggregation.enabled, maxBytes: sink.aggregation.maxBytes },
+      lingerMs: sink.lingerMs,
+      concurrency: sink.concurrency,
+      rateLimit: { enabled: sink.rateLimit.enabled, factor: sink.rateLimit.factor, recordsPerSec: sink.rateLimit.recordsPerSec, bytesPerSec: sink.rateLimit.bytesPerSec },
+      // The spool holds records as long as it takes: the producer never gives up on one by age, so
+      // a device's records are never reordered by a give-up-and-resend.
+      recordTtlMs: 0,
+      retry: { baseMs: sink.retry.baseMs, maxMs: sink.retry.maxMs },
+      clock,
+    },
+    shipper,
+  );
+  shipper.attach(producer);
+
+  const intake = new Intake(
+    envelope,
+    keying,
+    spool,
+    {
+      received: (source, n) => metrics.received.labels(source).inc(n),
+      keyed: (n) => metrics.keyed.inc(n),
+      rejected: (source, reason, raw, detail) => deadLetter.write(source, reason, raw, detail),
+      spoolDropped: (n) => burst.warn('spool-drop', 'the spool dropped records (see shardwise_spool_dropped_total)', { records: n }),
+    },
+    clock,
+  );
+  const sources = buildSources(config, log);
+  let sinkUp = false;
+  metrics.bind({
+    producer: () => producer.stats(),
+    spool: () => spool.stats(),
+    queueDepth: () => producer.pendingRecords,
+    deadLetter,
+    sources,
+  });
+  const server = config.metrics.enabled
+    ? new MetricsServer({
+        host: config.metrics.host,
+        port: config.metrics.port,
+        metrics: () => metrics.render(),
+        ready: () => readiness(sources, sinkUp && shipper.sinkHealthy),
+        status: () => metrics.status(),
+        log: log.child({ part: 'metrics' }),
+      })
+    : undefined;
+  const summary = new SummaryLogger({ intervalMs: config.metrics.summaryInterval, status: () => metrics.status(), log: log.child({ part: 'summary' }) });
+
+  let mapWatch: NodeJS.Timeout | undefined;
+  const sinkPart: Part = {
+    name: 'sink',
+    async start() {
+      // Balanced keying needs the shard map before the first record; other strategies let the
+      // agent start offline (records wait in the spool until the stream answers).
+      const started = producer.start().then(() => {
+        sinkUp = true;
+        keying.shardMapChanged(producer.shardMap());
+        const ids = producer.shardMap()?.shards.map((s) => s.shardId) ?? [];
+        metrics.shards.setOpenShards(ids);
+      });
+      if (keying.needsShardMap) await started;
+      else started.catch((err: unknown) => log.error({ err }, 'the Kinesis stream cannot be used'));
+      mapWatch = setInterval(() => {
+        const map = producer.shardMap();
+        if (keying.shardMapChanged(map) && map) metrics.shards.setOpenShards(map.shards.map((s) => s.shardId));
+      }, 1000);
+      mapWatch.unref();
+      await keying.start();
+      shipper.start();
+    },
+    async stop() {
+      if (mapWatch) clearInterval(mapWatch);
+      await shipper.stop();
+      await producer.close();
+      await keying.stop();
+      client.destroy();
+    },
+  };
+  const parts: Part[] = [
+    { name: 'dead-letter', start: () => deadLetter.start(), stop: () => deadLetter.stop() },
+    { name: 'envelope-seq', start: () => sequencer.start(), stop: () => sequencer.stop() },
+    { name: 'spool', start: async () => void (await spool.open()), stop: () => spool.close() },
+    sinkPart,
+    ...(server ? [{ name: 'metrics', start: () => server.start(), stop: () => server.stop() }] : []),
+    summary,
+    ...sources.map((s) => ({ name: `source:${s.name}`, start: () => s.start(intake), stop: () => s.stop() })),
+  ];
+  const stopOrder = [
+    ...sources.map((s) => `source:${s.name}`),
+    'sink',
+    'spool',
+    'envelope-seq',
+    'dead-letter',
+    'summary',
+    ...(server ? ['metrics'] : []),
+  ];
+  return { parts, stopOrder, metrics, producer, spool, sources, intake, metricsPort: () => server?.port };
+}
+
+function readiness(sources: readonly Source[], sinkUp: boolean): { ok: boolean; reason?: string } {
+  if (!sinkUp) return { ok: false, reason: 'sink: the Kinesis stream is not reachable or is failing' };
+  const down = sources.filter((s) => !s.health().up);
+  if (down.length > 0) return { ok: false, reason: `sources down: ${down.map((s) => `${s.name} (${s.health().state})`).join(', ')}` };
+  return { ok: true };
+}
