@@ -35,7 +35,8 @@ export function makeKinesisClient(opts: KinesisClientOptions = {}): KinesisClien
   return new KinesisClient({
     region: opts.region ?? process.env['AWS_REGION'] ?? 'us-east-1',
     ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
-    ...(opts.credentials ? { credentials: opts.credentials } : {}),
+    // A copy: the SDK writes bookkeeping fields ($source) into the credentials object it is given.
+    ...(opts.credentials ? { credentials: { ...opts.credentials } } : {}),
     maxAttempts: 1,
     requestHandler: new NodeHttpHandler({
       httpAgent: new http.Agent(agentOpts),

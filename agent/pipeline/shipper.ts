@@ -39,6 +39,8 @@ export class Shipper implements ProducerListener<SpoolItem> {
   private producer: Producer<SpoolItem> | undefined;
   private healthTimer: NodeJS.Timeout | undefined;
   private lastFailures = 0;
+  private stopSignal: Promise<void> = new Promise(() => undefined);
+  private signalStop: () => void = () => undefined;
 
   constructor(
     private readonly spool: Spool,
@@ -54,6 +56,7 @@ export class Shipper implements ProducerListener<SpoolItem> {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.stopSignal = new Promise((r) => (this.signalStop = r));
     // Throttling and transient errors are retried inside the producer; they still make the sink
     // unhealthy for a while so a spill-mode spool writes to disk instead of holding memory.
     this.healthTimer = setInterval(() => this.updateHealth(), 1000);
@@ -66,6 +69,7 @@ export class Shipper implements ProducerListener<SpoolItem> {
     this.running = false;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     if (this.healthTimer) clearInterval(this.healthTimer);
+    this.signalStop();
     this.wake?.();
     await this.loop;
   }
@@ -86,16 +90,16 @@ export class Shipper implements ProducerListener<SpoolItem> {
     while (this.running) {
       if (this.retry.length > 0) {
         // Sink-wide failure: wait for the retry timer, then send the held records first, in order.
-        await new Promise<void>((r) => (this.wake = r));
+        await Promise.race([new Promise<void>((r) => (this.wake = r)), this.stopSignal]);
         continue;
       }
       if (!producer.hasCapacity()) {
-        await producer.waitForCapacity();
+        await Promise.race([producer.waitForCapacity(), this.stopSignal]);
         continue;
       }
       const items = await this.spool.read(batch);
       if (items.length === 0) {
-        if (!(await this.spool.waitForData())) break;
+        if (!(await Promise.race([this.spool.waitForData(), this.stopSignal.then(() => false)]))) break;
         continue;
       }
       for (const item of items) this.add(item);

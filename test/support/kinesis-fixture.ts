@@ -6,7 +6,7 @@ import type { ShardwiseError } from '../../agent/core/errors.ts';
 import type { UserRecord } from '../../agent/core/record.ts';
 import { readStream, type ReadRecord } from '../../agent/kinesis/stream-reader.ts';
 
-export const LOCAL_CREDENTIALS = { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local-secret' };
+export const LOCAL_CREDENTIALS = { accessKeyId: 'AKIDSHARDWISELOCAL', secretAccessKey: 'local-secret' };
 
 export function localClient(endpoint: string, requestTimeoutMs = 10_000): KinesisClient {
   return makeKinesisClient({ endpoint, credentials: LOCAL_CREDENTIALS, maxSockets: 32, requestTimeoutMs });
