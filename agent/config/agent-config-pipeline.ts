@@ -8,7 +8,7 @@ const MiB = 1024 * KiB;
 
 export const envelope = t.object('What is sent for each input record.', {
   payload: t.enumOf(
-    '`raw`: the payload bytes as received. `enriched`: a JSON object `{ gatewayId, deviceId, seq, eventTime, ingestTime, payload }` (payload embedded as JSON when it parses, else as a string).',
+    '`raw`: the payload bytes as received. `enriched`: a JSON object `{ gatewayId, source, deviceId, seq, eventTime, ingestTime, data }` (`data` is the payload embedded as JSON when it is JSON, else the parsed CSV fields, else base64 with `"encoding":"base64"`).',
     ['raw', 'enriched'],
     { default: 'raw' },
   ),
