@@ -1,0 +1,233 @@
+/**
+ * `kind: 'video'`: reports finished video segments (camera recordings) as one metadata record each
+ * (camera, file, size, sha256, mtime, container, duration, resolution, per-camera sequence), never
+ * the video bytes. Every pollIntervalMs: scan the directory, let the SegmentWatcher decide which
+ * files are finished, hash and probe them, hand them to `accept` in batches, and only then mark
+ * them processed and advance the camera sequence numbers in the state file (atomically). A restart
+ * therefore never re-reports an accepted segment, and a segment whose accept did not resolve is
+ * reported again with the same sequence number.
+ */
+import type { Clock } from '../../core/clock.ts';
+import { systemClock } from '../../core/clock.ts';
+import { isShardwiseError } from '../../core/errors.ts';
+import type { Downstream, Source, SourceHealth, SourceRecord } from '../source.ts';
+import { PathTemplate } from '../file/path-template.ts';
+import { ProcessedStore } from './processed-store.ts';
+import { SegmentReader, segmentRecord } from './segment-metadata.ts';
+import { SegmentWatcher, scanSegments } from './segment-watcher.ts';
+import type { SegmentFile } from './segment-watcher.ts';
+import { resolveVideoOptions } from './video-source-options.ts';
+import type { ResolvedVideoOptions, VideoSourceOptions } from './video-source-options.ts';
+
+type Phase = 'new' | 'starting' | 'running' | 'stopping' | 'stopped';
+
+interface Pending {
+  readonly f: SegmentFile;
+  readonly camera: string;
+  readonly seq: number;
+  readonly record: SourceRecord;
+}
+
+const signature = (f: SegmentFile): string => `${f.size}:${f.mtimeNs}`;
+
+export class VideoSource implements Source {
+  readonly kind = 'video';
+  readonly name: string;
+  readonly opts: ResolvedVideoOptions;
+  private readonly clock: Clock;
+  private readonly store: ProcessedStore;
+  private readonly watcher: SegmentWatcher;
+  private readonly template: PathTemplate;
+  private readonly reader = new SegmentReader();
+  /** Segments refused (no camera id), by key → signature, so they are refused once, not every poll. */
+  private readonly refused = new Map<string, string>();
+  private readonly problems = new Map<string, string>();
+  private phase: Phase = 'new';
+  private ds: Downstream | undefined;
+  private startPromise: Promise<void> | undefined;
+  private loopPromise: Promise<void> | undefined;
+  private stopPromise: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private sleepTimer: NodeJS.Timeout | undefined;
+  private prevScanWall: number | undefined;
+  private lastError: string | undefined;
+  private errorsThisRound = 0;
+  private reported = 0;
+
+  constructor(options: VideoSourceOptions, clock: Clock = systemClock) {
+    this.opts = resolveVideoOptions(options);
+    this.name = options.name;
+    this.clock = clock;
+    this.store = new ProcessedStore(options.statePath);
+    this.watcher = new SegmentWatcher(this.opts.stableForMs);
+    this.template = new PathTemplate(options.cameraId.fromPath, `sources.${options.name}.cameraId.fromPath`);
+  }
+
+  start(downstream: Downstream): Promise<void> {
+    if (this.phase !== 'new') return this.startPromise ?? Promise.resolve();
+    this.phase = 'starting';
+    this.ds = downstream;
+    this.startPromise = this.doStart();
+    return this.startPromise;
+  }
+
+  stop(): Promise<void> {
+    this.stopPromise ??= this.doStop();
+    return this.stopPromise;
+  }
+
+  health(): SourceHealth {
+    const base = this.phase === 'running' ? `watching ${this.opts.dir}: ${this.watcher.watching} pending, ${this.reported} reported` : this.phase;
+    return {
+      up: this.phase === 'running' && this.lastError === undefined,
+      state: this.lastError === undefined ? base : `${base}; last error: ${this.lastError}`,
+    };
+  }
+
+  private get running(): boolean {
+    return this.phase === 'running';
+  }
+
+  private get downstream(): Downstream {
+    if (this.ds === undefined) throw new Error(`video source ${this.name} used before start()`);
+    return this.ds;
+  }
+
+  private async doStart(): Promise<void> {
+    await this.store.load();
+    if (this.phase !== 'starting') return;
+    this.phase = 'running';
+    this.loopPromise = this.run();
+  }
+
+  private async doStop(): Promise<void> {
+    // A failed start() already rejected to its caller; stop() only has to wind down.
+    if (this.startPromise !== undefined) await this.startPromise.catch(() => undefined);
+    this.phase = 'stopping';
+    this.wakeUp();
+    try {
+      if (this.loopPromise !== undefined) await this.loopPromise;
+      await this.store.flush();
+    } finally {
+      this.phase = 'stopped';
+    }
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      this.errorsThisRound = 0;
+      try {
+        await this.poll();
+      } catch (e) {
+        this.failed(this.opts.dir, e);
+      }
+      if (this.errorsThisRound === 0) this.lastError = undefined;
+      if (this.running) await this.sleep(this.opts.pollIntervalMs);
+    }
+  }
+
+  private async poll(): Promise<void> {
+    const wall = this.clock.wallNow();
+    const { files, errors } = await scanSegments(this.opts.dir, this.opts.patterns, this.opts.recursive);
+    for (const e of errors) this.problem(e.path, e.message);
+    if (errors.length === 0) {
+      const present = new Set(files.map((f) => f.key));
+      this.store.prune(present);
+      this.watcher.retain(present);
+      for (const key of [...this.refused.keys()]) if (!present.has(key)) this.refused.delete(key);
+    }
+    const fresh = files.filter((f) => !this.store.isProcessed(f.key, f.size, String(f.mtimeNs)) && this.refused.get(f.key) !== signature(f));
+    const ready = this.watcher.update(fresh, this.clock.now(), this.prevScanWall);
+    this.prevScanWall = wall;
+    ready.sort((a, b) => a.mtimeMs - b.mtimeMs || (a.path < b.path ? -1 : 1));
+    for (let i = 0; i < ready.length && this.running; i += this.opts.batchMaxRecords) {
+      await this.report(ready.slice(i, i + this.opts.batchMaxRecords));
+    }
+    if (this.store.dirty) await this.flushState();
+  }
+
+  private async report(files: readonly SegmentFile[]): Promise<void> {
+    const batch: Pending[] = [];
+    const nextSeq = new Map<string, number>();
+    for (const f of files) {
+      if (!this.running) return;
+      const camera = this.template.match(f.path);
+      if (camera === undefined) {
+        this.refused.set(f.key, signature(f));
+        this.watcher.forget(f.key);
+        this.downstream.reject(this.name, 'no-device-id', f.path, `path does not fit cameraId.fromPath ${this.template.template}`);
+        continue;
+      }
+      let facts: Awaited<ReturnType<SegmentReader['read']>>;
+      try {
+        facts = await this.reader.read(f, () => !this.running);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') this.watcher.forget(f.key);
+        else this.failed(f.path, e);
+        continue;
+      }
+      if (facts === 'stopped') return;
+      if (facts === 'changed') {
+        this.watcher.changed(f.key, this.clock.now());
+        continue;
+      }
+      const seq = (nextSeq.get(camera) ?? this.store.lastSeq(camera)) + 1;
+      nextSeq.set(camera, seq);
+      batch.push({ f, camera, seq, record: segmentRecord(f, camera, seq, facts) });
+    }
+    if (batch.length === 0 || !this.running) return;
+    try {
+      await this.downstream.accept(this.name, batch.map((p) => p.record));
+    } catch (e) {
+      this.failed('accept', e); // not marked processed: reported again (same sequence numbers) next poll
+      return;
+    }
+    for (const p of batch) {
+      this.store.markProcessed(p.f.key, { path: p.f.path, size: p.f.size, mtimeNs: String(p.f.mtimeNs) }, p.camera, p.seq);
+      this.watcher.forget(p.f.key);
+      this.reported++;
+    }
+    await this.flushState();
+  }
+
+  private async flushState(): Promise<void> {
+    try {
+      await this.store.flush();
+    } catch (e) {
+      this.failed(this.store.path, e);
+    }
+  }
+
+  /** I/O errors are reported once per path and message (reject `unreadable-file`); shardwise errors show in health; anything else is a bug. */
+  private failed(path: string, e: unknown): void {
+    if (e instanceof Error && typeof (e as NodeJS.ErrnoException).syscall === 'string') this.problem(path, e.message);
+    else if (isShardwiseError(e)) this.noteError(`${e.code}: ${e.message}`);
+    else throw e;
+  }
+
+  private problem(path: string, message: string): void {
+    this.noteError(`${path}: ${message}`);
+    if (this.problems.get(path) === message) return;
+    this.problems.set(path, message);
+    this.downstream.reject(this.name, 'unreadable-file', path, message);
+  }
+
+  private noteError(message: string): void {
+    this.lastError = message;
+    this.errorsThisRound++;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.wake = resolve;
+      this.sleepTimer = setTimeout(resolve, ms);
+    });
+  }
+
+  private wakeUp(): void {
+    if (this.sleepTimer !== undefined) clearTimeout(this.sleepTimer);
+    const w = this.wake;
+    this.wake = undefined;
+    w?.();
+  }
+}
