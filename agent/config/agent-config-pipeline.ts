@@ -57,7 +57,7 @@ export const spool = t.object(
   'The durable buffer between sources and sink, and the one retry queue. A record is acknowledged to its source once the spool holds it as durably as `mode` and `fsync` say, and forgotten once Kinesis accepted it.',
   {
     mode: t.enumOf(
-      '`always`: every record goes to disk before it is acknowledged (survives power loss within the fsync policy). `spill`: records stay in memory and go to disk only when `memoryBytes` is exceeded (e.g. uplink down); a crash loses the in-memory part. `memory`: never touches the disk (SD-card friendly; a restart loses the buffer).',
+      '`always`: every record is on disk (and fsynced, per `fsync`) before it is acknowledged to its source. `spill`: records stay in memory while Kinesis keeps up and go to disk while the sink is down or throttled, or when `memoryBytes` is exceeded, and at shutdown; 0 bytes written while healthy (SD-card friendly); a crash or power cut loses the in-memory part. `memory`: never touches the disk; a restart loses the buffer. See docs/durability.md.',
       ['always', 'spill', 'memory'],
       { default: 'spill' },
     ),
@@ -74,7 +74,7 @@ export const spool = t.object(
     ),
     fsync: t.object('When written data is flushed to the medium.', {
       policy: t.enumOf(
-        '`batch`: fsync before acknowledging each batch (safest). `interval`: fsync every `intervalMs` (a power cut loses at most that much; kinder to SD cards). `never`: leave it to the OS (a power cut may lose tens of seconds).',
+        '`batch`: fsync each write batch before acknowledging it. `interval`: one group fsync every `intervalMs`; appends are acknowledged after the fsync that covers them, so nothing acknowledged is lost on power loss (fewer fsyncs: kinder to SD cards; adds up to `intervalMs` of latency). `never`: acknowledged after the write; survives kill -9, but a power cut may lose the last tens of seconds.',
         ['batch', 'interval', 'never'],
         { default: 'interval' },
       ),
@@ -87,7 +87,7 @@ export const spool = t.object(
       min: '64KiB',
       max: '1GiB',
     }),
-    replayShare: t.number('Share of the send capacity given to the backlog on disk while live records keep flowing (0 < x ≤ 1).', {
+    replayShare: t.number('Share of the send capacity given to the backlog on disk while live records keep flowing (0 < x ≤ 1). Not applied yet: the backlog drains in order at the per-shard rate limit.', {
       default: 0.5,
       exclusiveMin: 0,
       max: 1,
