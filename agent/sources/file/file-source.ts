@@ -233,6 +233,7 @@ export class FileSource implements Source, TailerHost {
   }
 
   private async closeIdle(): Promise<void> {
+    if (this.phase !== 'running') return; // a stopping source keeps rotated files in its checkpoint
     const now = this.clock.now();
     for (const t of [...this.tailers.values()]) {
       if (!t.rotated || t.hasUnread() || now - t.lastGrowth < this.opts.rotateWaitMs) continue;
