@@ -13,7 +13,10 @@ import type { Clock } from '../../agent/core/clock.ts';
 import { systemClock } from '../../agent/core/clock.ts';
 import { ShardwiseError } from '../../agent/core/errors.ts';
 import { createKeying } from '../../agent/keying/create-keying.ts';
+import type { AssignmentStore } from '../../agent/keying/assignment-store.ts';
+import type { BalancedKeying } from '../../agent/keying/balanced-keying.ts';
 import type { KeyingStrategy } from '../../agent/keying/strategy.ts';
+import type { ShardMap } from '../../agent/kinesis/shard-map.ts';
 import type { RunResult } from '../results/run-result.ts';
 import { RunStats } from '../results/run-stats.ts';
 import type { Target, TargetDescription } from '../targets/target.ts';
@@ -30,15 +33,10 @@ import { Prng } from './prng.ts';
 import { RateProfile } from './rate-profile.ts';
 import { RunClock } from './run-clock.ts';
 import { Scheduler } from './scheduler.ts';
+import { takeProgress } from './progress.ts';
+import type { Progress } from './progress.ts';
 
-export interface Progress {
-  readonly runMs: number;
-  readonly generated: number;
-  readonly acked: number;
-  readonly throttled: number;
-  readonly queued: number;
-  readonly inFlight: number;
-}
+export type { Progress } from './progress.ts';
 
 export interface EngineOptions {
   readonly target: Target;
@@ -46,6 +44,11 @@ export interface EngineOptions {
   readonly clock?: Clock | undefined;
   /** Called about once per run-clock second (progress output is just a listener). */
   readonly onProgress?: ((p: Progress) => void) | undefined;
+  /**
+   * Balanced keying only: device → shard assignments are restored from here before the run (when
+   * saved before) and saved after it, so consecutive runs keep their placement.
+   */
+  readonly assignments?: AssignmentStore | undefined;
 }
 
 /** At most this many empty wheel buckets are scanned per idle jump in virtual mode. */
@@ -59,6 +62,8 @@ export class Engine {
   private readonly target: Target;
   private readonly clock: RunClock;
   private readonly onProgress: ((p: Progress) => void) | undefined;
+  private readonly assignments: AssignmentStore | undefined;
+  private description: TargetDescription | undefined;
   private keyingStrategy: KeyingStrategy | undefined;
   private keyTableBytes = 0;
 
@@ -67,6 +72,7 @@ export class Engine {
     this.config = config;
     this.target = options.target;
     this.onProgress = options.onProgress;
+    this.assignments = options.assignments;
     if (config.mode === 'virtual' && !options.target.capabilities.virtualTime) {
       throw new ShardwiseError('E_CONFIG', `mode: virtual: target ${options.target.describe().url} cannot run in virtual time (use mode: real)`);
     }
@@ -111,6 +117,7 @@ export class Engine {
       deviceIdOf: (d) => this.ids.idOf(d),
       clock: this.clock,
       virtual: config.mode === 'virtual',
+      shardMapChanged: (map) => this.shardMapChanged(map),
     });
     try {
       const { shardMap, ...description } = target.describe();
@@ -118,6 +125,10 @@ export class Engine {
       this.keyTableBytes = table ? table.bytesPerDevice() : 0;
       const keying = createKeying(config.keying, { keys: table, shardMap, clock: this.clock, limits: description.limits });
       this.keyingStrategy = keying;
+      this.description = description as TargetDescription;
+      const balanced = keying.kind === 'balanced' ? (keying as BalancedKeying) : undefined;
+      const saved = balanced && this.assignments ? await this.assignments.load() : undefined;
+      if (balanced && saved) balanced.restore(saved);
       const stats = new RunStats(description.shards.length);
       const limits = { ...config, batchRecords: Math.min(config.batchRecords, target.capabilities.maxBatchRecords) };
       const dispatcher = new Dispatcher(target, stats, keying, limits, needsPayload, config.mode === 'virtual');
@@ -151,8 +162,11 @@ export class Engine {
           ? await this.runVirtual(scheduler, dispatcher, wheel, profile, stats)
           : await this.runReal(scheduler, dispatcher, profile, stats);
       stats.unfinished = dispatcher.unfinished();
+      if (balanced && this.assignments) await balanced.persist(this.assignments);
+      // Read again: a reshard during the run may have added shards.
+      const { shardMap: _final, ...finalDescription } = target.describe();
       return stats.toResult({
-        target: description as TargetDescription,
+        target: finalDescription as TargetDescription,
         mode: config.mode,
         startedAtWallMs: startWallMs,
         durationMs: endMs,
@@ -160,6 +174,7 @@ export class Engine {
         targetRecordsPerSec: this.fleet.recordsPerSec(),
         keying: { kind: keying.kind, ordering: keying.ordering, stats: keyingStats(keying) },
         perDevice: this.fleet.generated ? { first: config.fleet.first, records: this.fleet.generated } : null,
+        targetStats: target.stats?.(),
       });
     } finally {
       await target.close();
@@ -216,8 +231,19 @@ export class Engine {
   }
 
   private progress(now: number, stats: RunStats, disp: Dispatcher, next: number): number {
-    this.onProgress?.({ runMs: now, generated: stats.generated, acked: stats.acked, throttled: stats.throttled, queued: disp.queued, inFlight: disp.inFlight });
+    if (this.onProgress) {
+      const d = this.target.describe();
+      this.onProgress(
+        takeProgress(now, { stats, queued: disp.queued, inFlight: disp.inFlight, shardIds: d.shards, limits: d.limits ?? this.description?.limits, targetThrottles: this.target.stats?.().throttledAttempts ?? 0 }),
+      );
+    } else stats.window.clear();
     return Math.max(next + 1000, Math.floor(now / 1000) * 1000 + 1000);
+  }
+
+  /** The target saw a new shard map: shard-aware keying follows it. */
+  private shardMapChanged(map: ShardMap): void {
+    const k = this.keyingStrategy as (KeyingStrategy & { setShardMap?: (m: ShardMap) => void }) | undefined;
+    k?.setShardMap?.(map);
   }
 }
 

@@ -53,6 +53,12 @@ export class RecordBatch {
   readonly kShard: Int32Array;
   readonly kBytes: Int32Array;
   readonly kThrottled: Uint8Array;
+  /**
+   * 1 when entry k only adds bytes to a Kinesis record counted in another batch (an aggregate that
+   * spans engine batches); 0 (the default) when the entry is a Kinesis record of its own. A target
+   * that writes entries sets this for each entry it writes.
+   */
+  readonly kPartial: Uint8Array;
 
   constructor(capacity: number, withData: boolean) {
     this.capacity = capacity;
@@ -70,6 +76,7 @@ export class RecordBatch {
     this.kShard = new Int32Array(capacity);
     this.kBytes = new Int32Array(capacity);
     this.kThrottled = new Uint8Array(capacity);
+    this.kPartial = new Uint8Array(capacity);
   }
 
   get full(): boolean {

@@ -14,6 +14,8 @@ import { ShardwiseError } from '../../agent/core/errors.ts';
 import { mergeResults } from '../results/merge.ts';
 import type { RunResult } from '../results/run-result.ts';
 import { resolveEngineConfig } from './config.ts';
+import { mergeProgress } from './progress.ts';
+import type { Progress } from './progress.ts';
 import type { EngineInput } from './config.ts';
 
 export interface PartInfo {
@@ -27,6 +29,8 @@ export interface WorkerRunOptions {
   readonly targetModule: string;
   /** Structured-cloneable description of the target (e.g. its URL). */
   readonly targetSpec: unknown;
+  /** Progress of all workers added up (mergeProgress), each time one of them reports. */
+  readonly onProgress?: ((p: Progress) => void) | undefined;
 }
 
 export interface WorkerJob {
@@ -34,7 +38,12 @@ export interface WorkerJob {
   readonly targetModule: string;
   readonly targetSpec: unknown;
   readonly part: PartInfo;
+  /** Whether the worker posts progress messages. */
+  readonly progress: boolean;
 }
+
+/** What a worker posts: progress (any number), then one result or error. */
+export type WorkerMessage = { readonly kind: 'progress'; readonly progress: Progress } | { readonly kind: 'result'; readonly result: RunResult } | { readonly kind: 'error'; readonly error: string };
 
 /** The engine inputs of each part: contiguous device ranges, sizes differing by at most one. */
 export function splitInput(input: EngineInput, parts: number): EngineInput[] {
@@ -65,16 +74,36 @@ export async function runInWorkers(input: EngineInput, options: WorkerRunOptions
   const entry = new URL('./worker-entry.ts', import.meta.url).href;
   const tsx = import.meta.resolve('tsx/esm/api');
   const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
+  const latest: (Progress | undefined)[] = inputs.map(() => undefined);
+  const onProgress = options.onProgress;
+  // Emit once every part has reported a later second than the last emitted one (rates stay meaningful).
+  let emittedRunMs = -1;
   const results = await Promise.all(
     inputs.map(
       (partInput, index) =>
         new Promise<RunResult>((resolve, reject) => {
-          const job: WorkerJob = { input: partInput, targetModule: options.targetModule, targetSpec: options.targetSpec, part: { index, count: inputs.length } };
+          const job: WorkerJob = {
+            input: partInput,
+            targetModule: options.targetModule,
+            targetSpec: options.targetSpec,
+            part: { index, count: inputs.length },
+            progress: onProgress !== undefined,
+          };
           const w = new Worker(boot, { eval: true, workerData: job, execArgv: [] });
           let settled = false;
-          w.once('message', (m: { ok: true; result: RunResult } | { ok: false; error: string }) => {
+          w.on('message', (m: WorkerMessage) => {
+            if (m.kind === 'progress') {
+              latest[index] = m.progress;
+              const all = latest.filter((p): p is Progress => p !== undefined);
+              const merged = all.length === latest.length ? mergeProgress(all) : undefined;
+              if (merged && onProgress && merged.runMs > emittedRunMs) {
+                emittedRunMs = merged.runMs;
+                onProgress(merged);
+              }
+              return;
+            }
             settled = true;
-            if (m.ok) resolve(m.result);
+            if (m.kind === 'result') resolve(m.result);
             else reject(new ShardwiseError('E_CONFIG', `bench worker ${index}: ${m.error}`));
           });
           w.once('error', (e) => {

@@ -7,16 +7,21 @@
  *   latency.uncorrected.ms.{…}                       (from the actual send)
  *   latency.histogram / latency.uncorrectedHistogram (HdrHistogram, compressed base64, µs)
  *   shards[].{id,records,kinesisRecords,bytes,peakRecordsPerSec,peakUserRecordsPerSec,
- *             peakBytesPerSec,utilisation,throttled,failed,hot,warm}
+ *             peakBytesPerSec,utilisation,utilisationByLimit.{records,bytes},throttled,failed,hot,warm}
  *   skew.{maxOverMean,cov}
  *   rate.{target,achieved,sent,achievedRatio}
  *   recommendation.{targetUtilisation,shardsNeeded,shardsNeededAtObservedSkew,keying?}
+ *   keptUp, scenario?, devices? (per-device counts for `verify --run-report`),
+ *   targetStats? {throttledAttempts, counters, requestLatency.ms}, shards[].throttledAttempts?
  */
 import type { RunResult } from '../results/run-result.ts';
 import type { Percentiles } from '../results/histogram.ts';
 import { bestStrategy } from './replay.ts';
 import type { StrategyScore } from './replay.ts';
 import { summarize } from './summary.ts';
+import { decodeHistogram, percentilesOf } from '../results/histogram.ts';
+import { encodeRunDevices } from '../verify/run-devices.ts';
+import { keptUp } from './kept-up.ts';
 
 export const JSON_REPORT_SCHEMA = 'shardwise.bench.report/1';
 
@@ -24,14 +29,21 @@ export interface JsonReportOptions {
   readonly targetUtilisation?: number | undefined;
   /** Keying replay scores (replayStrategies), for the keying recommendation. */
   readonly replay?: readonly StrategyScore[] | undefined;
+  /** Embed per-device counts (for `verify --run-report`) under `devices`, with the fleet's id pattern. */
+  readonly devices?: { readonly idPattern: string } | undefined;
+  /** Scenario name. */
+  readonly scenario?: string | undefined;
 }
 
 export function toJsonReport(r: RunResult, options: JsonReportOptions = {}): Record<string, unknown> {
   const s = summarize(r, options.targetUtilisation);
   const c = r.counts;
   const best = options.replay ? bestStrategy(options.replay) : undefined;
+  const ts = r.targetStats;
+  const perShardStats = ts?.perShard ?? {};
   return {
     schema: JSON_REPORT_SCHEMA,
+    ...(options.scenario !== undefined ? { scenario: options.scenario } : {}),
     target: { url: r.target.url, kind: r.target.kind, shards: r.target.shards.length, aggregation: r.target.aggregation, limits: s.limits },
     mode: r.mode,
     startedAt: new Date(r.startedAtWallMs).toISOString(),
@@ -64,7 +76,13 @@ export function toJsonReport(r: RunResult, options: JsonReportOptions = {}): Rec
       histogram: r.latency.corrected,
       uncorrectedHistogram: r.latency.uncorrected,
     },
-    shards: s.shards.map((row) => ({ ...row, utilisation: round(row.utilisation, 4) })),
+    keptUp: keptUp(r),
+    shards: s.shards.map((row) => ({
+      ...row,
+      utilisation: round(row.utilisation, 4),
+      utilisationByLimit: { records: round(row.utilisationByLimit.records, 4), bytes: round(row.utilisationByLimit.bytes, 4) },
+      ...(ts !== undefined ? { throttledAttempts: perShardStats[row.id]?.throttledAttempts ?? 0 } : {}),
+    })),
     skew: { maxOverMean: round(s.skew.maxOverMean, 4), cov: round(s.skew.cov, 4) },
     peakTotal: s.peakTotal,
     recommendation: {
@@ -78,6 +96,16 @@ export function toJsonReport(r: RunResult, options: JsonReportOptions = {}): Rec
           }
         : {}),
     },
+    ...(ts !== undefined
+      ? {
+          targetStats: {
+            throttledAttempts: ts.throttledAttempts,
+            counters: ts.counters,
+            ...(ts.requestLatency !== undefined ? { requestLatency: { ms: ms(percentilesOf(decodeHistogram(ts.requestLatency), 1000)), histogram: ts.requestLatency } } : {}),
+          },
+        }
+      : {}),
+    ...(options.devices !== undefined && r.perDevice !== null ? { devices: encodeRunDevices(options.devices.idPattern, r.perDevice) } : {}),
   };
 }
 

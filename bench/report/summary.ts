@@ -25,6 +25,8 @@ export interface ShardRow {
   readonly peakBytesPerSec: number;
   /** Busiest second's demand against the limits: max(records/limit, bytes/limit); 1 = 100 %. */
   readonly utilisation: number;
+  /** Against each limit separately: peak Kinesis records/s ÷ records limit, peak bytes/s ÷ bytes limit. */
+  readonly utilisationByLimit: { readonly records: number; readonly bytes: number };
   readonly throttled: number;
   readonly failed: number;
   readonly hot: boolean;
@@ -54,7 +56,8 @@ const C = SERIES_COLUMNS.length;
 export function summarize(r: RunResult, targetUtilisation = WARM_UTILISATION): Summary {
   const limits = r.target.limits ?? { recordsPerSec: KINESIS_LIMITS.shardWriteRecordsPerSec, bytesPerSec: KINESIS_LIMITS.shardWriteBytesPerSec };
   const { seconds, shards: width, data } = r.series;
-  const n = Math.max(width, r.target.shards.length);
+  // A target without shards (MQTT) reports none; records there have no shard (−1).
+  const n = r.target.shards.length === 0 ? 0 : Math.max(width, r.target.shards.length);
   const rows: ShardRow[] = [];
   let peakRec = 0;
   let peakBytes = 0;
@@ -93,6 +96,7 @@ export function summarize(r: RunResult, targetUtilisation = WARM_UTILISATION): S
       peakUserRecordsPerSec: pu,
       peakBytesPerSec: pb,
       utilisation: util,
+      utilisationByLimit: { records: pk / limits.recordsPerSec, bytes: pb / limits.bytesPerSec },
       throttled: tot[COL_THROTTLED] as number,
       failed: tot[COL_FAILED] as number,
       hot: util >= HOT_UTILISATION,

@@ -3,6 +3,8 @@ import type { RunResult } from '../results/run-result.ts';
 import { bestStrategy } from './replay.ts';
 import type { StrategyScore } from './replay.ts';
 import { summarize } from './summary.ts';
+import { keptUp } from './kept-up.ts';
+import { decodeHistogram, percentilesOf } from '../results/histogram.ts';
 
 export interface TextReportOptions {
   readonly targetUtilisation?: number | undefined;
@@ -27,7 +29,23 @@ export function toTextReport(r: RunResult, options: TextReportOptions = {}): str
   const U = s.uncorrectedLatencyMs;
   out.push(`latency   from intended time: p50 ${ms(L.p50)}  p90 ${ms(L.p90)}  p99 ${ms(L.p99)}  p99.9 ${ms(L.p999)}  p99.99 ${ms(L.p9999)}  max ${ms(L.max)}`);
   out.push(`          from actual send:   p50 ${ms(U.p50)}  p90 ${ms(U.p90)}  p99 ${ms(U.p99)}  p99.9 ${ms(U.p999)}  p99.99 ${ms(U.p9999)}  max ${ms(U.max)}`);
+  const k = keptUp(r);
+  if (!k.ok) out.push(`WARNING   ${k.reason ?? ''} (max backlog ${k.backlogMax})`);
+  const ts = r.targetStats;
+  if (ts !== undefined) {
+    const extra = Object.entries(ts.counters).filter(([, v]) => v > 0).map(([name, v]) => `${name} ${v}`);
+    out.push(`target    throttle events ${ts.throttledAttempts} (retried or not)${extra.length > 0 ? `   ${extra.join('   ')}` : ''}`);
+    if (ts.requestLatency !== undefined) {
+      const R = percentilesOf(decodeHistogram(ts.requestLatency), 1000);
+      if (R.count > 0) out.push(`          request round trip (${R.count} requests): p50 ${ms(R.p50)}  p99 ${ms(R.p99)}  max ${ms(R.max)}`);
+    }
+  }
   out.push('');
+  if (s.shards.length === 0) {
+    out.push(`shards    none: a ${r.target.kind} target has no shards (per-shard load, skew and shard advice need model:// or kinesis://)`);
+    replayLines(out, options.replay);
+    return `${out.join('\n')}\n`;
+  }
   const hot = s.shards.filter((x) => x.hot).length;
   const warm = s.shards.filter((x) => x.warm && !x.hot).length;
   out.push(`shards    ${s.shards.length} (${hot} hot ≥ 100 %, ${warm} warm ≥ 80 % of a shard's write limit in the busiest second)`);
@@ -45,14 +63,18 @@ export function toTextReport(r: RunResult, options: TextReportOptions = {}): str
   const rec = s.recommendation;
   out.push(`peak      ${fmt(s.peakTotal.recordsPerSec)} records/s, ${fmt(s.peakTotal.bytesPerSec)} B/s in the busiest second`);
   out.push(`advice    ${rec.shardsNeeded} shard(s) carry that peak at ${pct(rec.targetUtilisation)} utilisation if keys spread evenly; ${rec.shardsNeededAtObservedSkew} at the observed skew`);
-  if (options.replay && options.replay.length > 0) {
-    const best = bestStrategy(options.replay);
-    out.push(`keying    replay of this run's devices (max/mean, lower is flatter):`);
-    for (const x of [...options.replay].sort((a, b) => a.maxOverMean - b.maxOverMean)) {
-      out.push(`  ${x.label.padEnd(24)} ${x.maxOverMean.toFixed(2).padStart(6)}   order: ${x.ordering}${x === best ? '   ← recommended' : ''}`);
-    }
-  }
+  replayLines(out, options.replay);
   return `${out.join('\n')}\n`;
+}
+
+function replayLines(out: string[], replay: readonly StrategyScore[] | undefined): void {
+  if (!replay || replay.length === 0) return;
+  const best = bestStrategy(replay);
+  const shards = replay[0]?.shardRecords.length ?? 0;
+  out.push(`keying    replay of this run's devices on ${shards} shard(s) (max/mean, lower is flatter):`);
+  for (const x of [...replay].sort((a, b) => a.maxOverMean - b.maxOverMean)) {
+    out.push(`  ${x.label.padEnd(24)} ${x.maxOverMean.toFixed(2).padStart(6)}   order: ${x.ordering}${x === best ? '   ← recommended' : ''}`);
+  }
 }
 
 function statsText(stats: Readonly<Record<string, number>>): string {

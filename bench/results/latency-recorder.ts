@@ -36,6 +36,24 @@ export class LatencyRecorder {
     return this.total;
   }
 
+  /** The value at percentile `p` (0–100) of what was recorded (its bucket's lowest value); 0 when empty. */
+  valueAtPercentile(p: number): number {
+    if (this.total === 0) return 0;
+    const target = Math.max(1, Math.ceil((p / 100) * this.total));
+    const c = this.counts;
+    let acc = 0;
+    for (let i = 0; i < c.length; i++) {
+      acc += c[i] as number;
+      if (acc >= target) return valueOf(i);
+    }
+    return valueOf(c.length - 1);
+  }
+
+  clear(): void {
+    this.counts.fill(0);
+    this.total = 0;
+  }
+
   /** Adds every count to `h` and clears this recorder. */
   flushInto(h: Histogram): void {
     const c = this.counts;

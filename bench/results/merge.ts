@@ -1,6 +1,7 @@
 /** Exact merge of worker results: counts add, histograms add bucket by bucket, series add cell by cell. */
 import { ShardwiseError } from '../../agent/core/errors.ts';
 import { mergeEncoded } from './histogram.ts';
+import type { TargetShardStats, TargetStats } from '../targets/target.ts';
 import type { RunCounts, RunResult } from './run-result.ts';
 import { ShardSeries } from './shard-series.ts';
 
@@ -49,6 +50,31 @@ export function mergeResults(parts: readonly RunResult[]): RunResult {
     errors,
     meanRecordBytes: counts.generated > 0 ? sentBytes / counts.generated : 0,
     parts: parts.reduce((s, p) => s + p.parts, 0),
+    targetStats: mergeTargetStats(parts.map((p) => p.targetStats)),
+  };
+}
+
+/** Adds the targets' own counters (undefined when no part has any). */
+export function mergeTargetStats(parts: readonly (TargetStats | undefined)[]): TargetStats | undefined {
+  const present = parts.filter((p): p is TargetStats => p !== undefined);
+  if (present.length === 0) return undefined;
+  const perShard: Record<string, TargetShardStats> = {};
+  const counters: Record<string, number> = {};
+  for (const p of present) {
+    for (const [id, s] of Object.entries(p.perShard)) {
+      const o = perShard[id];
+      perShard[id] = o
+        ? { userRecords: o.userRecords + s.userRecords, kinesisRecords: o.kinesisRecords + s.kinesisRecords, bytes: o.bytes + s.bytes, throttledAttempts: o.throttledAttempts + s.throttledAttempts }
+        : { ...s };
+    }
+    for (const [k, v] of Object.entries(p.counters)) counters[k] = (counters[k] ?? 0) + v;
+  }
+  const latencies = present.flatMap((p) => (p.requestLatency === undefined ? [] : [p.requestLatency]));
+  return {
+    throttledAttempts: present.reduce((s, p) => s + p.throttledAttempts, 0),
+    perShard,
+    requestLatency: latencies.length > 0 ? mergeEncoded(latencies) : undefined,
+    counters,
   };
 }
 

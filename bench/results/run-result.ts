@@ -2,7 +2,7 @@
  * What one run (or one worker's part of a run) produced: a plain, structured-cloneable value
  * (typed arrays and strings only) that report functions read and `mergeResults` adds up exactly.
  */
-import type { TargetDescription } from '../targets/target.ts';
+import type { TargetDescription, TargetStats } from '../targets/target.ts';
 import type { EncodedSeries } from './shard-series.ts';
 
 export interface RunCounts {
@@ -53,4 +53,6 @@ export interface RunResult {
   readonly meanRecordBytes: number;
   /** How many engine parts (workers) this result merges. */
   readonly parts: number;
+  /** What the target itself counted (producer throttles per shard, request latency), when it reports it. */
+  readonly targetStats?: TargetStats | undefined;
 }

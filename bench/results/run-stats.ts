@@ -30,6 +30,8 @@ export class RunStats {
   readonly errors: Record<string, number> = {};
   readonly corrected = new LatencyRecorder();
   readonly uncorrected = new LatencyRecorder();
+  /** Corrected latencies since the last progress report (cleared by the engine's progress tick). */
+  readonly window = new LatencyRecorder();
   readonly series: ShardSeries;
 
   constructor(shards: number) {
@@ -54,7 +56,9 @@ export class RunStats {
       if (st === STATUS_OK) {
         this.acked++;
         const ack = batch.ackMs[i] as number;
-        this.corrected.record((ack - (batch.intendedMs[i] as number)) * 1000);
+        const us = (ack - (batch.intendedMs[i] as number)) * 1000;
+        this.corrected.record(us);
+        this.window.record(us);
         this.uncorrected.record((ack - sent) * 1000);
       } else if (st === STATUS_THROTTLED) this.throttled++;
       else this.failed++;
@@ -70,7 +74,7 @@ export class RunStats {
     for (let k = 0; k < batch.kinesisCount; k++) {
       const base = (batch.kShard[k] as number) * C;
       if (base < 0) continue;
-      row[base + COL_KINESIS_RECORDS] = (row[base + COL_KINESIS_RECORDS] as number) + 1;
+      if (batch.kPartial[k] === 0) row[base + COL_KINESIS_RECORDS] = (row[base + COL_KINESIS_RECORDS] as number) + 1;
       row[base + COL_BYTES] = (row[base + COL_BYTES] as number) + (batch.kBytes[k] as number);
     }
   }
@@ -92,6 +96,7 @@ export class RunStats {
     readonly targetRecordsPerSec: number;
     readonly keying: RunResult['keying'];
     readonly perDevice: RunResult['perDevice'];
+    readonly targetStats?: RunResult['targetStats'];
   }): RunResult {
     return {
       version: 1,

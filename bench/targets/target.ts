@@ -20,6 +20,8 @@
  * - In virtual mode (`ctx.virtual`), a target never waits on wall time: it computes `ackMs` and
  *   `doneAtMs` on the run clock, and the engine treats the batch as in flight until then.
  * - `close` releases everything; it is called once, after the last `send` settled.
+ * - `describe()` may grow its `shards` list during a run (new shards after a reshard get new
+ *   indices; existing indices never change); the engine reads it again at the end.
  */
 import type { Clock } from '../../agent/core/clock.ts';
 import type { ShardMap } from '../../agent/kinesis/shard-map.ts';
@@ -40,6 +42,32 @@ export interface TargetContext {
   /** The run clock: ms since the run started (virtual in virtual mode). */
   readonly clock: Clock;
   readonly virtual: boolean;
+  /**
+   * A Kinesis-like target calls this when the stream's shard map changed (a reshard seen by the
+   * producer), so shard-aware keying (balanced) follows it. Optional: fakes may ignore it.
+   */
+  readonly shardMapChanged?: ((map: ShardMap) => void) | undefined;
+}
+
+/** Counters of one shard as the target itself saw them. */
+export interface TargetShardStats {
+  readonly userRecords: number;
+  readonly kinesisRecords: number;
+  readonly bytes: number;
+  /** Write attempts the service refused for throughput (retried or not). */
+  readonly throttledAttempts: number;
+}
+
+/** What a target measured itself (optional `Target.stats()`); workers' stats add up. */
+export interface TargetStats {
+  /** Throttle events (e.g. PutRecords entries refused with ProvisionedThroughputExceeded), retried or not. */
+  readonly throttledAttempts: number;
+  /** By shard id. */
+  readonly perShard: Readonly<Record<string, TargetShardStats>>;
+  /** Request round-trip latency (e.g. PutRecords), an encoded µs HDR histogram, when measured. */
+  readonly requestLatency?: string | undefined;
+  /** Other counters by name (requests, retries, connections, …). */
+  readonly counters: Readonly<Record<string, number>>;
 }
 
 export interface TargetCapabilities {
@@ -77,4 +105,6 @@ export interface Target {
   send(batch: RecordBatch): Promise<void>;
   close(): Promise<void>;
   describe(): TargetDescription;
+  /** Optional: the target's own counters (cheap enough to call once a second). */
+  stats?(): TargetStats;
 }
