@@ -277,7 +277,11 @@ export class Producer<T> {
   private isReady(lane: Lane<T>, now: number): boolean {
     const head = lane.peek();
     if (!head || lane.inFlight || now < lane.notBefore) return false;
-    if (this.flushing > 0 || now - head.queuedAt >= this.lingerMs) return true;
+    return this.flushing > 0 || now - head.queuedAt >= this.lingerMs || this.isFull(lane);
+  }
+
+  /** A lane with a full entry's worth queued: the producer is under load. */
+  private isFull(lane: Lane<T>): boolean {
     return this.limits.maxAggregateBytes > 0
       ? lane.bytes >= this.limits.maxAggregateBytes
       : lane.length >= this.limits.maxEntriesPerLane || lane.bytes >= this.limits.maxBytes / 4;
@@ -337,18 +341,34 @@ export class Producer<T> {
 
   private buildRequest(now: number): Entry<T>[] {
     const n = this.lanes.length;
-    let anyReady = false;
-    for (let i = 0; i < n && !anyReady; i++) anyReady = this.isReady(this.lanes[i] as Lane<T>, now);
-    if (!anyReady) return [];
+    let ready = 0;
+    let full = 0;
+    let sendable = 0;
+    for (let i = 0; i < n; i++) {
+      const lane = this.lanes[i] as Lane<T>;
+      if (lane.inFlight || lane.length === 0 || now < lane.notBefore) continue;
+      sendable++;
+      if (this.isReady(lane, now)) ready++;
+      if (this.isFull(lane)) full++;
+    }
+    if (ready === 0) return [];
+    // Under load (lanes fill up before their linger ends) spread the lanes over the free request
+    // slots, so requests overlap (a lane still has one request in flight at most); otherwise one
+    // request takes every lane that has something (fewer requests: less CPU per record).
+    const free = Math.max(1, this.concurrency - this.inFlightRequests);
+    const maxLanes = full > 0 ? Math.max(1, Math.ceil(sendable / free)) : n;
     const entries: Entry<T>[] = [];
+    let lanesTaken = 0;
     let room = this.limits.maxBytes;
     // Ready lanes first, then idle lanes piggyback on the same request (fewer, fuller requests).
     for (let pass = 0; pass < 2; pass++) {
-      for (let k = 0; k < n && entries.length < this.limits.maxRecords; k++) {
+      for (let k = 0; k < n && entries.length < this.limits.maxRecords && lanesTaken < maxLanes; k++) {
         const lane = this.lanes[(this.rr + k) % n] as Lane<T>;
         if (lane.inFlight || lane.length === 0 || now < lane.notBefore) continue;
-        if (pass === 0 ? !this.isReady(lane, now) : false) continue;
+        if (pass === 0 && !this.isReady(lane, now)) continue;
+        const before = entries.length;
         room = this.takeFromLane(lane, entries, room, now);
+        if (entries.length > before) lanesTaken++;
       }
     }
     this.rr = (this.rr + 1) % Math.max(1, n);
