@@ -20,6 +20,8 @@ export interface LoadOptions {
   readonly env?: Env;
   /** Name used in messages (the file name for `loadConfigFile`). */
   readonly source?: string;
+  /** Rewrites the expanded input before validation (e.g. string shorthands into their object form), so problems inside are reported at their full path. */
+  readonly normalise?: (value: unknown) => unknown;
 }
 
 function lineOf(doc: Document, lc: LineCounter, segments: readonly PathSegment[]): number | undefined {
@@ -62,7 +64,7 @@ export function parseConfigText<N extends AnyNode>(schema: N, text: string, opti
     return { ok: false, errors: [{ ...issue([], `YAML: ${e instanceof Error ? e.message : String(e)}`), line: undefined }] };
   }
   const expanded = expandEnv(raw, options.env ?? process.env);
-  const result = validate(schema, expanded.value);
+  const result = validate(schema, options.normalise ? options.normalise(expanded.value) : expanded.value);
   if (result.ok && expanded.issues.length === 0) return result;
   const validation = result.ok ? [] : result.errors.filter((i) => !expanded.issues.some((e) => isUnder(i, e.segments)));
   const all = [...expanded.issues, ...validation].map((i) => ({ ...i, line: lineOf(doc, lc, i.segments) }));

@@ -1,20 +1,15 @@
 /**
  * Scenario YAML → `${ENV}` expansion → shorthands → validation → typed `Scenario`.
- * Like agent/config/load.ts, plus one step: the string shorthands of `stream.keying`
+ * Through agent/config/load.ts, with one more step (its `normalise` hook): the string shorthands of `stream.keying`
  * (`salted:4`, `field:country`, …) and `rate.popularity` (`uniform`) become their object form
  * before validation, so problems inside them are reported at their full path. Every problem
  * carries its YAML line; the throwing loaders raise one ConfigError (E_CONFIG) listing them all.
  */
 import { readFile } from 'node:fs/promises';
-import { LineCounter, isMap, isScalar, isSeq, parseDocument } from 'yaml';
-import type { Document } from 'yaml';
 import { ConfigError } from '../../agent/config/config-error.ts';
-import { expandEnv } from '../../agent/config/env-expand.ts';
+import { parseConfigText } from '../../agent/config/load.ts';
 import type { Env } from '../../agent/config/env-expand.ts';
 import { issue } from '../../agent/config/issues.ts';
-import type { ConfigIssue } from '../../agent/config/issues.ts';
-import type { PathSegment } from '../../agent/config/schema.ts';
-import { validate } from '../../agent/config/validate.ts';
 import type { ValidationResult } from '../../agent/config/validate.ts';
 import { scenarioSchema } from './schema.ts';
 import type { Scenario } from './schema.ts';
@@ -65,50 +60,10 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** 1-based line of the deepest node of `segments` present in the document. */
-function lineOf(doc: Document, lc: LineCounter, segments: readonly PathSegment[]): number | undefined {
-  let node: unknown = doc.contents;
-  let offset = isMap(node) || isSeq(node) || isScalar(node) ? node.range?.[0] : undefined;
-  for (const seg of segments) {
-    if (isMap(node)) {
-      const pair = node.items.find((p) => (isScalar(p.key) ? String(p.key.value) : String(p.key)) === String(seg));
-      if (pair === undefined) break;
-      if (isScalar(pair.key) && pair.key.range) offset = pair.key.range[0];
-      node = pair.value;
-    } else if (isSeq(node) && typeof seg === 'number') {
-      const item: unknown = node.items[seg];
-      if (!(isMap(item) || isSeq(item) || isScalar(item))) break;
-      if (item.range) offset = item.range[0];
-      node = item;
-    } else break;
-  }
-  return offset === undefined ? undefined : lc.linePos(offset).line;
-}
 
 /** Parses, expands, normalises and validates scenario YAML; never throws for bad input. */
 export function parseScenarioText(text: string, options: ScenarioLoadOptions = {}): ValidationResult<Scenario> {
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, version: '1.2' });
-  const syntax = doc.errors[0];
-  if (syntax !== undefined) {
-    const { line, col } = lc.linePos(syntax.pos[0]);
-    const what = syntax.message.replace(/:\s*".*$/s, '').replace(/\s+at line \d+.*$/s, '');
-    return { ok: false, errors: [{ ...issue([], `YAML syntax error at line ${line}, column ${col}: ${what}`), line }] };
-  }
-  let raw: unknown;
-  try {
-    raw = doc.toJS({ maxAliasCount: 100 });
-  } catch (e) {
-    return { ok: false, errors: [{ ...issue([], `YAML: ${e instanceof Error ? e.message : String(e)}`), line: undefined }] };
-  }
-  const expanded = expandEnv(raw, options.env ?? process.env);
-  const result = validate(scenarioSchema, normalise(expanded.value));
-  if (result.ok && expanded.issues.length === 0) return result;
-  const under = (i: ConfigIssue, prefix: readonly PathSegment[]): boolean => prefix.every((s, j) => i.segments[j] === s);
-  const validation = result.ok ? [] : result.errors.filter((i) => !expanded.issues.some((e) => under(i, e.segments)));
-  const all = [...expanded.issues, ...validation].map((i) => ({ ...i, line: lineOf(doc, lc, i.segments) }));
-  all.sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity));
-  return { ok: false, errors: all };
+  return parseConfigText(scenarioSchema, text, { ...options, normalise });
 }
 
 /** Like parseScenarioText, but throws ConfigError (E_CONFIG) listing every problem. */
