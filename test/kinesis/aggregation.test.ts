@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import type { AggregatedUserRecord } from '../../agent/kinesis/aggregation.ts';
 import { AGGREGATION_MAGIC, AggregateBuilder, deaggregate, decodeAggregate, encodeAggregate, isAggregated } from '../../agent/kinesis/aggregation.ts';
 import { isShardwiseError } from '../../agent/core/errors.ts';
+import { seededRandom as rng } from '../support/fault-deciders.ts';
 
 // aws-kinesis-agg (devDependency) is the reference implementation, used only here and in bench/perf.
 const require = createRequire(import.meta.url);
@@ -37,17 +38,6 @@ function refAggregate(records: readonly AggregatedUserRecord[]): Promise<RefEnco
   });
 }
 
-/** Deterministic PRNG (mulberry32) so a failure can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface GenOptions { indexLikeKeys: boolean; emptyData: boolean; maxData: number }
 /** A random batch: repeated keys, explicit hash keys on some records, binary data, non-ASCII keys. */
