@@ -22,6 +22,7 @@ import type { FileSourceOptions, ResolvedFileOptions } from './file-source-optio
 import { PathTemplate } from './path-template.ts';
 import { Tailer } from './tailer.ts';
 import type { TailerHost } from './tailer.ts';
+import { PollProblems, Sleeper } from '../common/poll-problems.ts';
 
 const PUMP_BUDGET_BYTES = 8 * 1024 * 1024;
 
@@ -35,17 +36,14 @@ export class FileSource implements Source, TailerHost {
   private readonly store: CheckpointStore;
   private readonly template: PathTemplate | undefined;
   private readonly tailers = new Map<string, Tailer>();
-  private readonly problems = new Map<string, string>();
+  private readonly problems = new PollProblems((path, message) => this.downstream.reject(this.name, 'unreadable-file', path, message));
+  private readonly sleeper = new Sleeper();
   private phase: Phase = 'new';
   private ds: Downstream | undefined;
   private startPromise: Promise<void> | undefined;
   private loopPromise: Promise<void> | undefined;
   private stopPromise: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
-  private sleepTimer: NodeJS.Timeout | undefined;
   private lastScan = -Infinity;
-  private lastError: string | undefined;
-  private errorsThisRound = 0;
 
   constructor(options: FileSourceOptions, clock: Clock = systemClock) {
     this.opts = resolveFileOptions(options);
@@ -89,8 +87,8 @@ export class FileSource implements Source, TailerHost {
     const n = this.tailers.size;
     const base =
       this.phase === 'running' ? `watching ${n} file${n === 1 ? '' : 's'}${rotated > 0 ? ` (${rotated} rotated)` : ''}` : this.phase;
-    const up = this.phase === 'running' && this.lastError === undefined;
-    return { up, state: this.lastError === undefined ? base : `${base}; last error: ${this.lastError}` };
+    const up = this.phase === 'running' && this.problems.lastError === undefined;
+    return { up, state: this.problems.lastError === undefined ? base : `${base}; last error: ${this.problems.lastError}` };
   }
 
   /** Called by a tailer after its committed offset advanced. Never throws for a failed write (retried later). */
@@ -112,7 +110,7 @@ export class FileSource implements Source, TailerHost {
     // A failed start() already rejected to its caller; stop() only has to release what it opened.
     if (this.startPromise !== undefined) await this.startPromise.catch(() => undefined);
     this.phase = 'stopping';
-    this.wakeUp();
+    this.sleeper.wakeUp();
     try {
       if (this.loopPromise !== undefined) await this.loopPromise;
       await this.flushCheckpoint(true);
@@ -125,9 +123,9 @@ export class FileSource implements Source, TailerHost {
 
   private async run(): Promise<void> {
     while (this.phase === 'running') {
-      this.errorsThisRound = 0;
+      this.problems.beginRound();
       if (this.clock.now() - this.lastScan >= this.opts.pollIntervalMs) {
-        await this.discover(false).catch((e: unknown) => this.failed('scan', e));
+        await this.discover(false).catch((e: unknown) => this.problems.failed('scan', e));
       }
       let progressed = false;
       for (const t of this.tailers.values()) {
@@ -140,20 +138,20 @@ export class FileSource implements Source, TailerHost {
         try {
           if ((await t.pump(PUMP_BUDGET_BYTES)) > 0) progressed = true;
         } catch (e) {
-          this.failed(t.path, e);
+          this.problems.failed(t.path, e);
         }
       }
       await this.closeIdle();
       if (this.store.due(this.clock.now(), this.opts.checkpointIntervalMs)) await this.flushCheckpoint(false);
-      if (this.errorsThisRound === 0) this.lastError = undefined;
-      if (!progressed && this.phase === 'running') await this.sleep(this.opts.pollIntervalMs);
+      this.problems.endRound();
+      if (!progressed && this.phase === 'running') await this.sleeper.sleep(this.opts.pollIntervalMs);
     }
   }
 
   private async discover(initial: boolean): Promise<void> {
     this.lastScan = this.clock.now();
     const { files, errors } = await scanGlobs(this.opts.paths);
-    for (const e of errors) this.problem(e.path, e.message);
+    for (const e of errors) this.problems.problem(e.path, e.message);
     if (initial) await this.resumeRotated(files);
     for (const f of files.values()) {
       const t = this.tailers.get(f.key);
@@ -223,11 +221,11 @@ export class FileSource implements Source, TailerHost {
   private async openTailer(path: string, origin: string, deviceId: string | undefined): Promise<Tailer | undefined> {
     try {
       const t = await Tailer.open(this, path, origin, deviceId);
-      this.problems.delete(path);
+      this.problems.forget(path);
       return t;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      this.failed(path, e);
+      this.problems.failed(path, e);
       return undefined;
     }
   }
@@ -240,7 +238,7 @@ export class FileSource implements Source, TailerHost {
       try {
         await t.finish();
       } catch (e) {
-        this.failed(t.path, e);
+        this.problems.failed(t.path, e);
         continue;
       }
       this.tailers.delete(t.key);
@@ -259,40 +257,8 @@ export class FileSource implements Source, TailerHost {
       await this.store.flush(this.clock.now());
     } catch (e) {
       if (rethrow || !isShardwiseError(e)) throw e;
-      this.noteError(`${e.code}: ${e.message}`);
+      this.problems.note(`${e.code}: ${e.message}`);
     }
   }
 
-  /** I/O errors are reported once per path and message (reject `unreadable-file`); downstream errors show in health; anything else is a bug and propagates. */
-  private failed(path: string, e: unknown): void {
-    if (e instanceof Error && typeof (e as NodeJS.ErrnoException).syscall === 'string') this.problem(path, (e as Error).message);
-    else if (isShardwiseError(e)) this.noteError(`${e.code}: ${e.message}`);
-    else throw e;
-  }
-
-  private problem(path: string, message: string): void {
-    this.noteError(`${path}: ${message}`);
-    if (this.problems.get(path) === message) return;
-    this.problems.set(path, message);
-    this.downstream.reject(this.name, 'unreadable-file', path, message);
-  }
-
-  private noteError(message: string): void {
-    this.lastError = message;
-    this.errorsThisRound++;
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      this.wake = resolve;
-      this.sleepTimer = setTimeout(resolve, ms);
-    });
-  }
-
-  private wakeUp(): void {
-    if (this.sleepTimer !== undefined) clearTimeout(this.sleepTimer);
-    const w = this.wake;
-    this.wake = undefined;
-    w?.();
-  }
 }

@@ -18,6 +18,7 @@ import { SegmentWatcher, scanSegments } from './segment-watcher.ts';
 import type { SegmentFile } from './segment-watcher.ts';
 import { resolveVideoOptions } from './video-source-options.ts';
 import type { ResolvedVideoOptions, VideoSourceOptions } from './video-source-options.ts';
+import { PollProblems, Sleeper } from '../common/poll-problems.ts';
 
 type Phase = 'new' | 'starting' | 'running' | 'stopping' | 'stopped';
 
@@ -41,17 +42,14 @@ export class VideoSource implements Source {
   private readonly reader = new SegmentReader();
   /** Segments refused (no camera id), by key → signature, so they are refused once, not every poll. */
   private readonly refused = new Map<string, string>();
-  private readonly problems = new Map<string, string>();
+  private readonly problems = new PollProblems((path, message) => this.downstream.reject(this.name, 'unreadable-file', path, message));
+  private readonly sleeper = new Sleeper();
   private phase: Phase = 'new';
   private ds: Downstream | undefined;
   private startPromise: Promise<void> | undefined;
   private loopPromise: Promise<void> | undefined;
   private stopPromise: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
-  private sleepTimer: NodeJS.Timeout | undefined;
   private prevScanWall: number | undefined;
-  private lastError: string | undefined;
-  private errorsThisRound = 0;
   private reported = 0;
 
   constructor(options: VideoSourceOptions, clock: Clock = systemClock) {
@@ -79,8 +77,8 @@ export class VideoSource implements Source {
   health(): SourceHealth {
     const base = this.phase === 'running' ? `watching ${this.opts.dir}: ${this.watcher.watching} pending, ${this.reported} reported` : this.phase;
     return {
-      up: this.phase === 'running' && this.lastError === undefined,
-      state: this.lastError === undefined ? base : `${base}; last error: ${this.lastError}`,
+      up: this.phase === 'running' && this.problems.lastError === undefined,
+      state: this.problems.lastError === undefined ? base : `${base}; last error: ${this.problems.lastError}`,
     };
   }
 
@@ -104,7 +102,7 @@ export class VideoSource implements Source {
     // A failed start() already rejected to its caller; stop() only has to wind down.
     if (this.startPromise !== undefined) await this.startPromise.catch(() => undefined);
     this.phase = 'stopping';
-    this.wakeUp();
+    this.sleeper.wakeUp();
     try {
       if (this.loopPromise !== undefined) await this.loopPromise;
       await this.store.flush();
@@ -115,21 +113,21 @@ export class VideoSource implements Source {
 
   private async run(): Promise<void> {
     while (this.running) {
-      this.errorsThisRound = 0;
+      this.problems.beginRound();
       try {
         await this.poll();
       } catch (e) {
-        this.failed(this.opts.dir, e);
+        this.problems.failed(this.opts.dir, e);
       }
-      if (this.errorsThisRound === 0) this.lastError = undefined;
-      if (this.running) await this.sleep(this.opts.pollIntervalMs);
+      this.problems.endRound();
+      if (this.running) await this.sleeper.sleep(this.opts.pollIntervalMs);
     }
   }
 
   private async poll(): Promise<void> {
     const wall = this.clock.wallNow();
     const { files, errors } = await scanSegments(this.opts.dir, this.opts.patterns, this.opts.recursive);
-    for (const e of errors) this.problem(e.path, e.message);
+    for (const e of errors) this.problems.problem(e.path, e.message);
     if (errors.length === 0) {
       const present = new Set(files.map((f) => f.key));
       this.store.prune(present);
@@ -163,7 +161,7 @@ export class VideoSource implements Source {
         facts = await this.reader.read(f, () => !this.running);
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') this.watcher.forget(f.key);
-        else this.failed(f.path, e);
+        else this.problems.failed(f.path, e);
         continue;
       }
       if (facts === 'stopped') return;
@@ -179,7 +177,7 @@ export class VideoSource implements Source {
     try {
       await this.downstream.accept(this.name, batch.map((p) => p.record));
     } catch (e) {
-      this.failed('accept', e); // not marked processed: reported again (same sequence numbers) next poll
+      this.problems.failed('accept', e); // not marked processed: reported again (same sequence numbers) next poll
       return;
     }
     for (const p of batch) {
@@ -194,40 +192,8 @@ export class VideoSource implements Source {
     try {
       await this.store.flush();
     } catch (e) {
-      this.failed(this.store.path, e);
+      this.problems.failed(this.store.path, e);
     }
   }
 
-  /** I/O errors are reported once per path and message (reject `unreadable-file`); shardwise errors show in health; anything else is a bug. */
-  private failed(path: string, e: unknown): void {
-    if (e instanceof Error && typeof (e as NodeJS.ErrnoException).syscall === 'string') this.problem(path, e.message);
-    else if (isShardwiseError(e)) this.noteError(`${e.code}: ${e.message}`);
-    else throw e;
-  }
-
-  private problem(path: string, message: string): void {
-    this.noteError(`${path}: ${message}`);
-    if (this.problems.get(path) === message) return;
-    this.problems.set(path, message);
-    this.downstream.reject(this.name, 'unreadable-file', path, message);
-  }
-
-  private noteError(message: string): void {
-    this.lastError = message;
-    this.errorsThisRound++;
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      this.wake = resolve;
-      this.sleepTimer = setTimeout(resolve, ms);
-    });
-  }
-
-  private wakeUp(): void {
-    if (this.sleepTimer !== undefined) clearTimeout(this.sleepTimer);
-    const w = this.wake;
-    this.wake = undefined;
-    w?.();
-  }
 }
