@@ -9,7 +9,6 @@
  */
 import type { Clock } from '../../core/clock.ts';
 import { systemClock } from '../../core/clock.ts';
-import { isShardwiseError } from '../../core/errors.ts';
 import type { Downstream, Source, SourceHealth, SourceRecord } from '../source.ts';
 import { PathTemplate } from '../file/path-template.ts';
 import { ProcessedStore } from './processed-store.ts';
