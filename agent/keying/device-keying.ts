@@ -21,14 +21,7 @@ export class DeviceKeying implements KeyingStrategy {
   }
 
   keyInto(device: number, _seq: number, _bytes: number, out: Uint32Array, offset: number): number {
-    const keys = requireKeys(this.keys, this.kind);
-    const w = keys.words;
-    const i = device * 4;
-    out[offset] = w[i] as number;
-    out[offset + 1] = w[i + 1] as number;
-    out[offset + 2] = w[i + 2] as number;
-    out[offset + 3] = w[i + 3] as number;
-    return keys.keyLength(device);
+    return copyKeyWords(requireKeys(this.keys, this.kind), device, out, offset);
   }
 
   partitionKeyOf(device: number): string {
@@ -38,6 +31,17 @@ export class DeviceKeying implements KeyingStrategy {
   explicitHashKeyOf(): undefined {
     return undefined;
   }
+}
+
+/** Writes the precomputed hash key of `device` into out[offset..offset+3]; returns its key's UTF-8 length. */
+export function copyKeyWords(keys: DeviceKeys, device: number, out: Uint32Array, offset: number): number {
+  const w = keys.words;
+  const i = device * 4;
+  out[offset] = w[i] as number;
+  out[offset + 1] = w[i + 1] as number;
+  out[offset + 2] = w[i + 2] as number;
+  out[offset + 3] = w[i + 3] as number;
+  return keys.keyLength(device);
 }
 
 /** The bench path needs the fleet's key table; the agent path never calls it. */

@@ -9,7 +9,7 @@
  */
 import { RecordValidationError } from '../core/errors.ts';
 import type { DeviceKeys } from './device-keys.ts';
-import { requireKeys } from './device-keying.ts';
+import { copyKeyWords, requireKeys } from './device-keying.ts';
 import { compileKeyTemplate, fieldText } from './key-template.ts';
 import type { KeyTemplate } from './key-template.ts';
 import type { KeyInput, KeyResult, KeyingStrategy } from './strategy.ts';
@@ -49,14 +49,7 @@ export class TemplateKeying implements KeyingStrategy {
   }
 
   keyInto(device: number, _seq: number, _bytes: number, out: Uint32Array, offset: number): number {
-    const keys = requireKeys(this.keys, this.kind);
-    const w = keys.words;
-    const i = device * 4;
-    out[offset] = w[i] as number;
-    out[offset + 1] = w[i + 1] as number;
-    out[offset + 2] = w[i + 2] as number;
-    out[offset + 3] = w[i + 3] as number;
-    return keys.keyLength(device);
+    return copyKeyWords(requireKeys(this.keys, this.kind), device, out, offset);
   }
 
   partitionKeyOf(device: number): string {
