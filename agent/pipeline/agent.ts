@@ -96,6 +96,9 @@ export function buildAgent(config: AgentConfig, log: Logger, opts: BuildOptions 
       // a device's records are never reordered by a give-up-and-resend.
       recordTtlMs: 0,
       retry: { baseMs: sink.retry.baseMs, maxMs: sink.retry.maxMs },
+      // The spool is the buffer; the producer only needs enough to keep its requests full.
+      maxBufferedRecords: 20_000,
+      maxBufferedBytes: 8 * 1024 * 1024,
       clock,
     },
     shipper,

@@ -148,7 +148,9 @@ export class Shipper implements ProducerListener<SpoolItem> {
     if (p) {
       const st = p.stats();
       const failures = st.requestErrors + st.entriesFailed;
-      if (failures > this.lastFailures || !p.hasCapacity()) this.lastFailureAt = performance.now();
+      // Failures only: a producer at capacity is normal under load, and sending the intake to disk
+      // then (spill mode, fsync per interval) would slow it to in-flight / interval.
+      if (failures > this.lastFailures) this.lastFailureAt = performance.now();
       this.lastFailures = failures;
     }
     const healthy = performance.now() - this.lastFailureAt > (this.opts.unhealthyForMs ?? 5000) && this.retry.length === 0;

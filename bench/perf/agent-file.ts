@@ -57,7 +57,9 @@ async function oneRun(dir: string, file: string, lines: number): Promise<AgentRu
   writeFileSync(cfgFile, JSON.stringify(config));
   const k0 = await kinesis.cpuSeconds();
   const t0 = performance.now();
-  const child = spawn(process.execPath, [BIN, '--config', cfgFile], { stdio: ['ignore', 'ignore', 'inherit'] });
+  // AGENT_NODE_ARGS: node flags for the agent alone, e.g. '--max-old-space-size=96'.
+  const nodeArgs = (process.env['AGENT_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, BIN, '--config', cfgFile], { stdio: ['ignore', 'ignore', 'inherit'] });
   try {
     const pid = child.pid as number;
     let sent = 0;
