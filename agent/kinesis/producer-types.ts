@@ -36,6 +36,14 @@ export interface ProducerOptions {
   readonly maxBufferedBytes?: number | undefined;
   readonly clock?: Clock | undefined;
   readonly random?: (() => number) | undefined;
+  /**
+   * How PutRecords is sent: `direct` (default for a stream named by `streamName`) builds the body
+   * with Node's native base64 and signs it with the SDK's SigV4 signer and resolved credentials;
+   * `sdk` goes through `client.send` (always used for a stream ARN).
+   */
+  readonly transport?: 'direct' | 'sdk' | undefined;
+  /** Request timeout of the direct transport (the SDK transport uses the client's). Default 10 s. */
+  readonly requestTimeoutMs?: number | undefined;
 }
 
 /** Per user record outcomes. Called exactly once per record added. */

@@ -17,6 +17,7 @@ import type { ShardMap } from './shard-map.ts';
 import { streamParams } from './stream-ref.ts';
 import { ShardLimiter, type ShardRateLimit } from './token-bucket.ts';
 import { verifyLanding } from './landing.ts';
+import { directPutRecords, type PutRecordsSender } from './direct-put-records.ts';
 
 /**
  * The Kinesis producer core: user records in, one outcome per record out.
@@ -40,6 +41,7 @@ export class Producer<T> {
   private readonly maxBufferedBytes: number;
   private readonly agg: AggregateBuilder | undefined;
   private readonly counters = new ProducerCounters();
+  private readonly putRecords: PutRecordsSender;
   private readonly scratch = new Uint32Array(4);
 
   private map: ShardMap | undefined;
@@ -90,6 +92,10 @@ export class Producer<T> {
           bytesPerSec: (rl.bytesPerSec ?? KINESIS_LIMITS.shardWriteBytesPerSec) * factor,
         }
       : undefined;
+    const direct = (opts.transport ?? 'direct') === 'direct' && opts.stream.streamName !== undefined && opts.stream.streamARN === undefined;
+    this.putRecords = direct
+      ? directPutRecords(opts.client, { requestTimeoutMs: opts.requestTimeoutMs, maxSockets: this.concurrency * 2 })
+      : (stream, records) => opts.client.send(new PutRecordsCommand({ ...streamParams(stream), Records: [...records] }));
     this.maxBufferedRecords = opts.maxBufferedRecords ?? 100_000;
     this.maxBufferedBytes = opts.maxBufferedBytes ?? 64 * 1024 * 1024;
   }
@@ -411,8 +417,7 @@ export class Producer<T> {
   private send(entries: Entry<T>[]): void {
     this.inFlightRequests++;
     this.counters.requests++;
-    const cmd = new PutRecordsCommand({ ...streamParams(this.opts.stream), Records: entries.map((e) => e.wire) });
-    this.opts.client.send(cmd).then(
+    this.putRecords(this.opts.stream, entries.map((e) => e.wire)).then(
       (res) => this.onResponse(entries, res),
       (err: unknown) => this.onRequestError(entries, err),
     );

@@ -9,7 +9,7 @@ describe('producer → kinesalite → stream reader: 50,000 records', () => {
   let kinesis: LocalKinesis;
   let client: KinesisClient;
   before(async () => {
-    kinesis = await startKinesalite({ streams: [{ name: 'agg', shards: 4 }, { name: 'plain', shards: 4 }] });
+    kinesis = await startKinesalite({ streams: [{ name: 'agg', shards: 4 }, { name: 'plain', shards: 4 }, { name: 'sdk', shards: 4 }] });
     client = localClient(kinesis.endpoint);
   });
   after(async () => {
@@ -45,4 +45,16 @@ describe('producer → kinesalite → stream reader: 50,000 records', () => {
       assert.deepEqual([...read].sort(), [...reported].sort());
     });
   }
+
+  it('the SDK transport (client.send) delivers the same way as the direct one', async () => {
+    const sent = telemetry(10_000, 100);
+    const { outcomes, producer } = await produceAll(
+      { client, streamName: 'sdk', transport: 'sdk', aggregation: { enabled: true }, rateLimit: { enabled: false } },
+      sent,
+    );
+    assert.equal(outcomes.filter((o) => !o.ok).length, 0);
+    assert.equal(producer.stats().userRecordsAccepted, 10_000);
+    const cmp = compareReadBack(sent, (await readAll(client, 'sdk')).records);
+    assert.deepEqual({ missing: cmp.missing, duplicates: cmp.duplicates, outOfOrder: cmp.outOfOrder }, { missing: 0, duplicates: 0, outOfOrder: 0 });
+  });
 });

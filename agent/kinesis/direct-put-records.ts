@@ -1,0 +1,136 @@
+import { createHash, createHmac } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
+import { PutRecordsCommand, type KinesisClient, type PutRecordsCommandOutput, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
+import { SignatureV4 } from '@smithy/signature-v4';
+import type { StreamRef } from './stream-ref.ts';
+
+/** Sends one PutRecords request; resolves with the service's answer, rejects like the SDK does. */
+export type PutRecordsSender = (stream: StreamRef, records: readonly PutRecordsRequestEntry[]) => Promise<PutRecordsCommandOutput>;
+
+/**
+ * PutRecords without the SDK's generic serializer, which base64-encodes the body in a JavaScript
+ * loop and costs about a millisecond of CPU per request on top of that: the body is built with
+ * Node's native base64 and JSON, then signed with the SDK's own SigV4 signer and the credentials,
+ * region and endpoint the SDK client resolved (so the default provider chain and an endpoint
+ * override behave exactly as for every other call). Errors are shaped like the SDK's (`name`,
+ * `$metadata.httpStatusCode`, `$fault`) so they are classified the same way.
+ * Used for streams named by `streamName`; a stream ARN goes through the SDK (its endpoint depends on the account).
+ */
+export function directPutRecords(client: KinesisClient, opts: { requestTimeoutMs?: number; maxSockets?: number } = {}): PutRecordsSender {
+  const agentOpts = { keepAlive: true, maxSockets: opts.maxSockets ?? 16, keepAliveMsecs: 10_000 };
+  const httpAgent = new http.Agent(agentOpts);
+  const httpsAgent = new https.Agent(agentOpts);
+  const timeoutMs = opts.requestTimeoutMs ?? 10_000;
+  let signer: SignatureV4 | undefined;
+  let target: { protocol: string; hostname: string; port: number | undefined; path: string } | undefined;
+  /** Regions outside the partitions we know the endpoint of (ISO partitions…) go through the SDK's endpoint rules. */
+  let viaSdk = false;
+
+  const resolve = async (): Promise<{ signer: SignatureV4; target: NonNullable<typeof target> }> => {
+    if (!signer || !target) {
+      const region = await client.config.region();
+      signer = new SignatureV4({ credentials: client.config.credentials, region, service: 'kinesis', sha256: Sha256, uriEscapePath: true });
+      const custom = client.config.endpoint ? await client.config.endpoint() : undefined;
+      const suffix = /^cn-/.test(region) ? 'amazonaws.com.cn' : 'amazonaws.com';
+      viaSdk = !custom && !/^(?:[a-z]{2}|us-gov)-[a-z]+-\d+$/.test(region);
+      target = custom
+        ? { protocol: custom.protocol, hostname: custom.hostname, port: custom.port, path: custom.path || '/' }
+        : { protocol: 'https:', hostname: `kinesis.${region}.${suffix}`, port: undefined, path: '/' };
+    }
+    return { signer, target };
+  };
+
+  return async (stream, records) => {
+    const { signer: s, target: t } = await resolve();
+    if (viaSdk || stream.streamName === undefined) {
+      return client.send(new PutRecordsCommand({ StreamName: stream.streamName, StreamARN: stream.streamARN, Records: [...records] }));
+    }
+    const body = JSON.stringify({
+      StreamName: stream.streamName,
+      Records: records.map((r) => ({
+        Data: Buffer.from((r.Data as Uint8Array).buffer, (r.Data as Uint8Array).byteOffset, (r.Data as Uint8Array).byteLength).toString('base64'),
+        PartitionKey: r.PartitionKey,
+        ...(r.ExplicitHashKey === undefined ? {} : { ExplicitHashKey: r.ExplicitHashKey }),
+      })),
+    });
+    const host = t.port === undefined ? t.hostname : `${t.hostname}:${t.port}`;
+    const signed = await s.sign({
+      method: 'POST',
+      protocol: t.protocol,
+      hostname: t.hostname,
+      port: t.port,
+      path: t.path,
+      query: {},
+      headers: {
+        host,
+        'content-type': 'application/x-amz-json-1.1',
+        'x-amz-target': 'Kinesis_20131202.PutRecords',
+        'content-length': String(Buffer.byteLength(body)),
+      },
+      body,
+    });
+    return send(t.protocol === 'http:' ? http : https, t.protocol === 'http:' ? httpAgent : httpsAgent, {
+      hostname: t.hostname,
+      port: t.port,
+      path: t.path,
+      headers: signed.headers,
+      body,
+      timeoutMs,
+    });
+  };
+}
+
+function send(
+  mod: typeof http | typeof https,
+  agent: http.Agent,
+  req: { hostname: string; port: number | undefined; path: string; headers: Record<string, string>; body: string; timeoutMs: number },
+): Promise<PutRecordsCommandOutput> {
+  return new Promise((resolve, reject) => {
+    const r = mod.request({ method: 'POST', hostname: req.hostname, port: req.port, path: req.path, headers: req.headers, agent }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('error', reject);
+      res.on('end', () => {
+        const status = res.statusCode ?? 0;
+        const text = Buffer.concat(chunks).toString('utf8');
+        let json: Record<string, unknown> = {};
+        try {
+          json = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+        } catch {
+          json = {};
+        }
+        if (status >= 200 && status < 300) {
+          resolve({ ...(json as object), $metadata: { httpStatusCode: status } } as PutRecordsCommandOutput);
+          return;
+        }
+        const type = String(json['__type'] ?? res.headers['x-amzn-errortype'] ?? `HTTP${status}`).split('#').pop()?.split(':')[0] ?? 'Unknown';
+        const message = String(json['message'] ?? json['Message'] ?? (text.slice(0, 200) || `HTTP ${status}`));
+        reject(Object.assign(new Error(message), { name: type, $metadata: { httpStatusCode: status }, $fault: status >= 500 ? 'server' : 'client' }));
+      });
+    });
+    r.setTimeout(req.timeoutMs, () => r.destroy(Object.assign(new Error(`request timed out after ${req.timeoutMs} ms`), { name: 'TimeoutError' })));
+    r.on('error', reject);
+    r.end(req.body);
+  });
+}
+
+/** SHA-256 (and HMAC-SHA-256 when given a secret) for the SigV4 signer, on node:crypto. */
+class Sha256 {
+  private readonly h: ReturnType<typeof createHash> | ReturnType<typeof createHmac>;
+  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
+    this.h = secret === undefined ? createHash('sha256') : createHmac('sha256', toBytes(secret));
+  }
+  update(data: string | ArrayBuffer | ArrayBufferView): void {
+    this.h.update(toBytes(data));
+  }
+  digest(): Promise<Uint8Array> {
+    return Promise.resolve(this.h.digest());
+  }
+}
+
+function toBytes(d: string | ArrayBuffer | ArrayBufferView): string | Uint8Array {
+  if (typeof d === 'string') return d;
+  if (d instanceof ArrayBuffer) return new Uint8Array(d);
+  return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+}
