@@ -19,6 +19,7 @@ const SECTIONS: Record<string, () => Promise<{ run: () => Promise<PerfSection> }
   'host-source': () => import('./host-source.ts'),
   'bench-engine': () => import('./bench-engine.ts'),
   'agent-file': () => import('./agent-file.ts'),
+  'bench-targets': () => import('./bench-targets.ts'),
 };
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
