@@ -1,12 +1,13 @@
 import type { AgentConfig } from './config/agent-config.ts';
-import { agentSecretPaths } from './config/agent-config.ts';
+import { agentSecretPaths, loadAgentConfig } from './config/agent-config.ts';
+import { planReload } from './reload.ts';
 import { Lifecycle } from './lifecycle/lifecycle.ts';
 import { SystemdNotifier } from './lifecycle/systemd-notify.ts';
 import { createLogger } from './log/logger.ts';
 import { buildAgent } from './pipeline/agent.ts';
 
 /** Runs the daemon until SIGTERM/SIGINT (graceful stop within lifecycle.shutdownTimeout). */
-export async function runAgent(config: AgentConfig): Promise<void> {
+export async function runAgent(config: AgentConfig, configFile: string): Promise<void> {
   const log = createLogger({ level: config.log.level, pretty: config.log.pretty, redactPaths: [...agentSecretPaths], base: { gatewayId: config.gatewayId } });
   const agent = buildAgent(config, log);
   const lifecycle = new Lifecycle({
@@ -15,7 +16,24 @@ export async function runAgent(config: AgentConfig): Promise<void> {
     shutdownTimeoutMs: config.lifecycle.shutdownTimeout,
     log,
     notifier: new SystemdNotifier({ log }),
-    onReload: () => log.warn({}, 'SIGHUP: configuration reload is not supported yet; restart the service to apply changes'),
+    // SIGHUP: re-read the file; apply what is safe live (the log level), name what needs a restart.
+    // A file that no longer validates keeps the running configuration.
+    onReload: async () => {
+      let next: AgentConfig;
+      try {
+        next = await loadAgentConfig(configFile);
+      } catch (err) {
+        log.error({ err: (err as Error).message }, 'SIGHUP: the configuration file is invalid; keeping the running configuration');
+        return;
+      }
+      const plan = planReload(config, next);
+      if (plan.logLevel) {
+        log.level = plan.logLevel;
+        config = { ...config, log: { ...config.log, level: plan.logLevel } };
+      }
+      if (plan.needsRestart.length > 0) log.warn({ sections: plan.needsRestart }, 'SIGHUP: these changes apply after a restart');
+      else log.info({ logLevel: plan.logLevel }, 'SIGHUP: configuration reloaded');
+    },
   });
   lifecycle.run();
   await lifecycle.start();

@@ -30,7 +30,7 @@ await yargs(hideBin(process.argv))
         return;
       }
       const { runAgent } = await import('../run-agent.ts');
-      await runAgent(config);
+      await runAgent(config, argv.config);
     },
   )
   .strict()

@@ -191,6 +191,16 @@ export class Producer<T> {
     this.timer = undefined;
   }
 
+  /**
+   * Gives up without waiting: refuses new records and stops the timers. Records not yet accepted
+   * get no outcome (the agent's spool still holds them and sends them after a restart).
+   */
+  abandon(): void {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
   stats(): ProducerStats {
     return this.counters.snapshot(this.cache.refreshes);
   }
@@ -314,6 +324,7 @@ export class Producer<T> {
   }
 
   private pump(): void {
+    if (this.closed && this.flushing === 0) return;
     const now = this.clock.now();
     this.expire(now);
     while (this.inFlightRequests < this.concurrency) {

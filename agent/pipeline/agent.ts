@@ -139,6 +139,7 @@ export function buildAgent(config: AgentConfig, log: Logger, opts: BuildOptions 
   const summary = new SummaryLogger({ intervalMs: config.metrics.summaryInterval, status: () => metrics.status(), log: log.child({ part: 'summary' }) });
 
   let mapWatch: NodeJS.Timeout | undefined;
+  let stopping = false;
   const sinkPart: Part = {
     name: 'sink',
     async start() {
@@ -151,7 +152,8 @@ export function buildAgent(config: AgentConfig, log: Logger, opts: BuildOptions 
         metrics.shards.setOpenShards(ids);
       });
       if (keying.needsShardMap) await started;
-      else started.catch((err: unknown) => log.error({ err }, 'the Kinesis stream cannot be used'));
+      // Retryable errors are retried inside start(); what comes out is fatal (or the agent is stopping).
+      else started.catch((err: unknown) => stopping || log.error({ err }, 'the Kinesis stream cannot be used'));
       mapWatch = setInterval(() => {
         const map = producer.shardMap();
         if (keying.shardMapChanged(map) && map) metrics.shards.setOpenShards(map.shards.map((s) => s.shardId));
@@ -161,9 +163,22 @@ export function buildAgent(config: AgentConfig, log: Logger, opts: BuildOptions 
       shipper.start();
     },
     async stop() {
+      stopping = true;
       if (mapWatch) clearInterval(mapWatch);
       await shipper.stop();
-      await producer.close();
+      // Flush for at most half the shutdown budget: with the uplink down nothing would ever drain,
+      // and the spool must still get its turn to write out what it holds (spill mode).
+      const flushMs = config.lifecycle.shutdownTimeout / 2;
+      let timer: NodeJS.Timeout | undefined;
+      const flushed = await Promise.race([
+        producer.close().then(() => true),
+        new Promise<boolean>((r) => (timer = setTimeout(() => r(false), flushMs))),
+      ]);
+      clearTimeout(timer);
+      if (!flushed) {
+        producer.abandon();
+        log.warn({ pending: producer.pendingRecords }, 'Kinesis did not accept every record before shutdown; they stay in the spool and are sent after the restart');
+      }
       await keying.stop();
       client.destroy();
     },
