@@ -8,7 +8,7 @@ import { ShardMap } from '../../agent/kinesis/shard-map.ts';
 import { startKinesalite } from '../../bench/emulators/kinesalite.ts';
 import { startKinesisLocal } from '../../bench/emulators/kinesis-local.ts';
 import { waitForActive, type LocalKinesis } from '../../bench/emulators/local-kinesis.ts';
-import { compareReadBack, localClient, produceAll, readAll, telemetry } from '../support/kinesis-fixture.ts';
+import { compareReadBack, localClient, readAll, telemetry } from '../support/kinesis-fixture.ts';
 
 function randomKey(i: number): string {
   // Mixed shapes: device ids, UUID-like, non-ASCII, long keys up to 256 characters.
