@@ -96,6 +96,7 @@ export function buildAgent(config: AgentConfig, log: Logger, opts: BuildOptions 
       // a device's records are never reordered by a give-up-and-resend.
       recordTtlMs: 0,
       retry: { baseMs: sink.retry.baseMs, maxMs: sink.retry.maxMs },
+      requestTimeoutMs: sink.requestTimeout,
       // The spool is the buffer; the producer only needs enough to keep its requests full.
       maxBufferedRecords: 20_000,
       maxBufferedBytes: 8 * 1024 * 1024,
