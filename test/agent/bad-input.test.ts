@@ -1,28 +1,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { after, before, describe, it } from 'node:test';
-import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import { describe, it } from 'node:test';
 import mqtt from 'mqtt';
-import { startKinesalite } from '../../bench/emulators/kinesalite.ts';
-import type { LocalKinesis } from '../../bench/emulators/local-kinesis.ts';
-import { startMqttBroker, type MqttBroker } from '../../bench/emulators/mqtt-broker.ts';
-import { agentConfig, startAgent, tempStateDir } from '../support/agent-fixture.ts';
-import { LOCAL_CREDENTIALS, localClient, readAll } from '../support/kinesis-fixture.ts';
+import { agentConfig, startAgent, tempStateDir, useTestBed, waitForRecords } from '../support/agent-fixture.ts';
+import { LOCAL_CREDENTIALS } from '../support/kinesis-fixture.ts';
 
 describe('bad input through the whole agent: never a crash, dead-lettered with its reason, the rest flows on', () => {
-  let kinesis: LocalKinesis;
-  let broker: MqttBroker;
-  let reader: KinesisClient;
-  before(async () => {
-    kinesis = await startKinesalite({ streams: [{ name: 'bad', shards: 2 }] });
-    broker = await startMqttBroker();
-    reader = localClient(kinesis.endpoint);
-  });
-  after(async () => {
-    reader?.destroy();
-    await broker?.stop();
-    await kinesis?.stop();
-  });
+  const bed = useTestBed([{ name: 'bad', shards: 2 }]);
 
   it('malformed JSON, empty, no device id, over 1 MiB, binary: each in the dead-letter file; every good record in the stream', async () => {
     const state = tempStateDir();
@@ -30,12 +14,12 @@ describe('bad input through the whole agent: never a crash, dead-lettered with i
       const config = agentConfig({
         gatewayId: 'gw',
         stateDir: state.dir,
-        sources: [{ type: 'mqtt', name: 'json-in', url: broker.url, clientId: 'bad-input', payload: 'json', topics: [{ filter: 'in/#', qos: 1 }], deviceId: { fromField: 'id' } }],
-        sink: { type: 'kinesis', stream: 'bad', region: 'us-east-1', endpoint: kinesis.endpoint, credentials: LOCAL_CREDENTIALS, lingerMs: '10ms' },
+        sources: [{ type: 'mqtt', name: 'json-in', url: bed.broker.url, clientId: 'bad-input', payload: 'json', topics: [{ filter: 'in/#', qos: 1 }], deviceId: { fromField: 'id' } }],
+        sink: { type: 'kinesis', stream: 'bad', region: 'us-east-1', endpoint: bed.kinesis.endpoint, credentials: LOCAL_CREDENTIALS, lingerMs: '10ms' },
         metrics: { enabled: false },
       });
       const running = await startAgent(config);
-      const pub = await mqtt.connectAsync(broker.url, { clientId: 'bad-pub' });
+      const pub = await mqtt.connectAsync(bed.broker.url, { clientId: 'bad-pub' });
       const bad: [string, Buffer][] = [
         ['malformed-json', Buffer.from('{"id":"d1","t":')],
         ['empty', Buffer.alloc(0)],
@@ -51,12 +35,7 @@ describe('bad input through the whole agent: never a crash, dead-lettered with i
         if (i % 40 < bad.length && b) await pub.publishAsync('in/x', b[1], { qos: 1 });
       }
       await pub.endAsync();
-      const deadline = Date.now() + 30_000;
-      let records = (await readAll(reader, 'bad')).records;
-      while (records.length < good && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 300));
-        records = (await readAll(reader, 'bad')).records;
-      }
+      const records = await waitForRecords(bed.reader, 'bad', good, 30_000);
       const status = running.agent.metrics.status();
       await running.stop();
       assert.equal(records.length, good, 'every good record is in the stream');

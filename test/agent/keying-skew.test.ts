@@ -1,13 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import { describe, it } from 'node:test';
 import mqtt from 'mqtt';
-import { startKinesalite } from '../../bench/emulators/kinesalite.ts';
-import type { LocalKinesis } from '../../bench/emulators/local-kinesis.ts';
-import { startMqttBroker, type MqttBroker } from '../../bench/emulators/mqtt-broker.ts';
 import { seededRandom } from '../support/fault-deciders.ts';
-import { agentConfig, startAgent, tempStateDir } from '../support/agent-fixture.ts';
-import { LOCAL_CREDENTIALS, localClient, readAll } from '../support/kinesis-fixture.ts';
+import { agentConfig, startAgent, tempStateDir, useTestBed, waitForRecords } from '../support/agent-fixture.ts';
+import { LOCAL_CREDENTIALS } from '../support/kinesis-fixture.ts';
 
 const DEVICES = 5000;
 const MESSAGES = 40_000;
@@ -53,24 +49,12 @@ function maxOverMean(counts: number[]): number {
 }
 
 describe('keying for even shards: Zipf(1.1), 5,000 devices, 8 shards (measured from the ShardIds the server assigned)', () => {
-  let kinesis: LocalKinesis;
-  let broker: MqttBroker;
-  let reader: KinesisClient;
+  const bed = useTestBed([{ name: 'balanced', shards: SHARDS }, { name: 'device', shards: SHARDS }]);
   const seq = zipfSequence();
   // No placement that keeps each device on one shard can beat this: the busiest device alone.
   const perDevice = new Array<number>(DEVICES).fill(0);
   for (const d of seq) perDevice[d]!++;
   const bound = Math.max(1, Math.max(...perDevice) / (MESSAGES / SHARDS));
-  before(async () => {
-    kinesis = await startKinesalite({ streams: [{ name: 'balanced', shards: SHARDS }, { name: 'device', shards: SHARDS }] });
-    broker = await startMqttBroker();
-    reader = localClient(kinesis.endpoint);
-  });
-  after(async () => {
-    reader?.destroy();
-    await broker?.stop();
-    await kinesis?.stop();
-  });
 
   const results: Record<string, { skew: number; agentSkew: number }> = {};
   for (const strategy of ['balanced', 'device'] as const) {
@@ -81,20 +65,15 @@ describe('keying for even shards: Zipf(1.1), 5,000 devices, 8 shards (measured f
           agentConfig({
             gatewayId: 'gw',
             stateDir: state.dir,
-            sources: [{ type: 'mqtt', name: 'm', url: broker.url, clientId: `skew-${strategy}`, topics: [{ filter: 'devices/+/telemetry', qos: 1 }], deviceId: { fromTopic: 'devices/{device}/telemetry' } }],
+            sources: [{ type: 'mqtt', name: 'm', url: bed.broker.url, clientId: `skew-${strategy}`, topics: [{ filter: 'devices/+/telemetry', qos: 1 }], deviceId: { fromTopic: 'devices/{device}/telemetry' } }],
             keying: { strategy, balanced: { rebalanceAfter: '1s', loadWindow: '2s' } },
-            sink: { type: 'kinesis', stream: strategy, region: 'us-east-1', endpoint: kinesis.endpoint, credentials: LOCAL_CREDENTIALS, lingerMs: '20ms', rateLimit: { enabled: false } },
+            sink: { type: 'kinesis', stream: strategy, region: 'us-east-1', endpoint: bed.kinesis.endpoint, credentials: LOCAL_CREDENTIALS, lingerMs: '20ms', rateLimit: { enabled: false } },
             spool: { mode: 'memory' },
             metrics: { enabled: false },
           }),
         );
-        await publishAll(broker.url, seq);
-        const deadline = Date.now() + 60_000;
-        let records = (await readAll(reader, strategy)).records;
-        while (records.length < MESSAGES && Date.now() < deadline) {
-          await new Promise((r) => setTimeout(r, 500));
-          records = (await readAll(reader, strategy)).records;
-        }
+        await publishAll(bed.broker.url, seq);
+        const records = await waitForRecords(bed.reader, strategy, MESSAGES, 60_000);
         const agentSkew = running.agent.metrics.status().skew;
         await running.stop();
         assert.equal(records.length, MESSAGES);

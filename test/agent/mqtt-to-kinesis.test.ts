@@ -1,12 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import { describe, it } from 'node:test';
 import mqtt from 'mqtt';
-import { startKinesalite } from '../../bench/emulators/kinesalite.ts';
-import type { LocalKinesis } from '../../bench/emulators/local-kinesis.ts';
-import { startMqttBroker, type MqttBroker } from '../../bench/emulators/mqtt-broker.ts';
-import { agentConfig, startAgent, tempStateDir } from '../support/agent-fixture.ts';
-import { LOCAL_CREDENTIALS, localClient, readAll } from '../support/kinesis-fixture.ts';
+import { agentConfig, startAgent, tempStateDir, useTestBed, waitForRecords } from '../support/agent-fixture.ts';
+import { LOCAL_CREDENTIALS } from '../support/kinesis-fixture.ts';
 
 /** Publishes `perDevice` QoS 1 messages for each of `devices`, many in flight, device-major interleaved. */
 async function publish(url: string, devices: number, from: number, to: number, onHalf?: () => Promise<void>): Promise<void> {
@@ -48,19 +44,7 @@ function checkStream(records: { partitionKey: string; data: Uint8Array }[], devi
 }
 
 describe('MQTT QoS 1 → agent → kinesalite', () => {
-  let kinesis: LocalKinesis;
-  let broker: MqttBroker;
-  let reader: KinesisClient;
-  before(async () => {
-    kinesis = await startKinesalite({ streams: [{ name: 'device', shards: 4 }, { name: 'balanced', shards: 4 }] });
-    broker = await startMqttBroker();
-    reader = localClient(kinesis.endpoint);
-  });
-  after(async () => {
-    reader?.destroy();
-    await broker?.stop();
-    await kinesis?.stop();
-  });
+  const bed = useTestBed([{ name: 'device', shards: 4 }, { name: 'balanced', shards: 4 }]);
 
   for (const strategy of ['device', 'balanced'] as const) {
     it(`20,000 messages from 1,000 devices, ${strategy} keying, agent restarted mid-run: each exactly once, per-device order kept`, async () => {
@@ -73,7 +57,7 @@ describe('MQTT QoS 1 → agent → kinesalite', () => {
             {
               type: 'mqtt',
               name: 'sensors',
-              url: broker.url,
+              url: bed.broker.url,
               clientId: `agent-${strategy}`,
               clean: false,
               topics: [{ filter: 'devices/+/telemetry', qos: 1 }],
@@ -81,23 +65,18 @@ describe('MQTT QoS 1 → agent → kinesalite', () => {
             },
           ],
           keying: { strategy },
-          sink: { type: 'kinesis', stream: strategy, region: 'us-east-1', endpoint: kinesis.endpoint, credentials: LOCAL_CREDENTIALS, lingerMs: '20ms' },
+          sink: { type: 'kinesis', stream: strategy, region: 'us-east-1', endpoint: bed.kinesis.endpoint, credentials: LOCAL_CREDENTIALS, lingerMs: '20ms' },
           spool: { mode: 'always', fsync: { policy: 'interval', intervalMs: 20 } },
           metrics: { enabled: false },
         });
         let running = await startAgent(config);
         // The broker queues for the persistent session while the agent is down.
-        await publish(broker.url, 1000, 0, 20, async () => {
+        await publish(bed.broker.url, 1000, 0, 20, async () => {
           await running.stop();
           running = await startAgent(config);
         });
         // Wait until everything arrived in the stream (bounded).
-        const deadline = Date.now() + 60_000;
-        let records = (await readAll(reader, strategy)).records;
-        while (records.length < 20_000 && Date.now() < deadline) {
-          await new Promise((r) => setTimeout(r, 500));
-          records = (await readAll(reader, strategy)).records;
-        }
+        const records = await waitForRecords(bed.reader, strategy, 20_000, 60_000);
         await running.stop();
         const check = checkStream(records, 1000, 20);
         assert.deepEqual(check, { missing: 0, duplicates: 0, outOfOrder: 0 });
