@@ -1,4 +1,5 @@
 import { isShardwiseError } from '../../core/errors.ts';
+import type { SourceHealth } from '../source.ts';
 
 /**
  * Error bookkeeping of a polling source (files, video): the last error shows in health until a
@@ -38,6 +39,12 @@ export class PollProblems {
   note(message: string): void {
     this.lastError = message;
     this.errorsThisRound++;
+  }
+
+  /** Up while running with no error this round; the state names the last error. */
+  health(running: boolean, state: string): SourceHealth {
+    const err = this.lastError;
+    return { up: running && err === undefined, state: err === undefined ? state : `${state}; last error: ${err}` };
   }
 
   /** The path works again: a later problem is reported anew. */

@@ -87,8 +87,7 @@ export class FileSource implements Source, TailerHost {
     const n = this.tailers.size;
     const base =
       this.phase === 'running' ? `watching ${n} file${n === 1 ? '' : 's'}${rotated > 0 ? ` (${rotated} rotated)` : ''}` : this.phase;
-    const up = this.phase === 'running' && this.problems.lastError === undefined;
-    return { up, state: this.problems.lastError === undefined ? base : `${base}; last error: ${this.problems.lastError}` };
+    return this.problems.health(this.phase === 'running', base);
   }
 
   /** Called by a tailer after its committed offset advanced. Never throws for a failed write (retried later). */

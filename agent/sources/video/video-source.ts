@@ -75,10 +75,7 @@ export class VideoSource implements Source {
 
   health(): SourceHealth {
     const base = this.phase === 'running' ? `watching ${this.opts.dir}: ${this.watcher.watching} pending, ${this.reported} reported` : this.phase;
-    return {
-      up: this.phase === 'running' && this.problems.lastError === undefined,
-      state: this.problems.lastError === undefined ? base : `${base}; last error: ${this.problems.lastError}`,
-    };
+    return this.problems.health(this.phase === 'running', base);
   }
 
   private get running(): boolean {
