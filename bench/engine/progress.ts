@@ -4,20 +4,15 @@
  * the parts up with `mergeProgress`). Formatting is the listener's business, not the engine's.
  */
 import { KINESIS_LIMITS } from '../../agent/core/limits.ts';
+import type { RunCounts } from '../results/run-result.ts';
 import type { RunStats } from '../results/run-stats.ts';
 import { COL_BYTES, COL_KINESIS_RECORDS } from '../results/shard-series.ts';
 import type { ShardLimits } from '../targets/target.ts';
 
-export interface Progress {
+/** The run's counters so far, with the same meanings as in the final result. */
+export interface Progress extends Pick<RunCounts, 'generated' | 'sent' | 'acked' | 'throttled' | 'failed' | 'droppedLate' | 'droppedBacklog'> {
   /** Run-clock ms (virtual time in virtual mode). */
   readonly runMs: number;
-  readonly generated: number;
-  readonly sent: number;
-  readonly acked: number;
-  readonly throttled: number;
-  readonly failed: number;
-  readonly droppedLate: number;
-  readonly droppedBacklog: number;
   /** Records waiting for an in-flight slot, and batches in flight, now. */
   readonly queued: number;
   readonly inFlight: number;
