@@ -13,22 +13,26 @@ export async function verifyLanding<T>(
   records: readonly Pending<T>[],
   landedShardId: string,
 ): Promise<{ inRange: Pending<T>[]; outOfRange: Pending<T>[] }> {
-  if (records.length === 1) return { inRange: [...records], outOfRange: [] }; // the service routed it by its own hash key
+  // Either way the map is stale: refresh it (once) so later records are routed by the new one.
+  let refreshed = false;
   let info = cache.shardInfo(landedShardId);
-  if (!info) {
+  if (!info && records.length > 1) {
     await cache.refresh();
+    refreshed = true;
     info = cache.shardInfo(landedShardId);
   }
-  if (!info) return { inRange: [...records], outOfRange: [] };
-  const bounds = new Uint32Array(8);
-  bigIntToWords(info.startingHashKey, bounds, 0);
-  bigIntToWords(info.endingHashKey, bounds, 4);
-  const w = new Uint32Array(4);
-  const allInside = records.every((p) => {
-    hashWordsOf(p, w);
-    return compareHashKeys(w, 0, bounds, 0) >= 0 && compareHashKeys(w, 0, bounds, 4) <= 0;
-  });
-  // Refresh so later records are routed by the new map.
-  await cache.refresh().catch(() => undefined);
+  // A single record was routed by the service from its own hash key: it is where it belongs.
+  let allInside = true;
+  if (records.length > 1 && info) {
+    const bounds = new Uint32Array(8);
+    bigIntToWords(info.startingHashKey, bounds, 0);
+    bigIntToWords(info.endingHashKey, bounds, 4);
+    const w = new Uint32Array(4);
+    allInside = records.every((p) => {
+      hashWordsOf(p, w);
+      return compareHashKeys(w, 0, bounds, 0) >= 0 && compareHashKeys(w, 0, bounds, 4) <= 0;
+    });
+  }
+  if (!refreshed) await cache.refresh().catch(() => undefined);
   return allInside ? { inRange: [...records], outOfRange: [] } : { inRange: [], outOfRange: [...records] };
 }

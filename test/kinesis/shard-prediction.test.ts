@@ -143,7 +143,7 @@ for (const emu of emulators) {
 }
 
 describe('producer with a stale shard map (kinesalite)', () => {
-  it('a split and a merge while producing: every record delivered once, KCL-visible, the map refreshed', async () => {
+  for (const aggregation of [true, false]) it(`a split while producing, aggregation ${aggregation ? 'on' : 'off'}: every record delivered once, KCL-visible, the map refreshed`, async () => {
     const kinesis = await startKinesalite({ streams: [{ name: 'live', shards: 2 }] });
     const client = localClient(kinesis.endpoint);
     try {
@@ -153,7 +153,7 @@ describe('producer with a stale shard map (kinesalite)', () => {
       const { Producer } = await import('../../agent/kinesis/producer.ts');
       const outcomes: boolean[] = [];
       const producer = new Producer<number>(
-        { client, stream: { streamName: 'live' }, aggregation: { enabled: true }, rateLimit: { enabled: false } },
+        { client, stream: { streamName: 'live' }, aggregation: { enabled: aggregation }, rateLimit: { enabled: false } },
         { onAccepted: (i) => (outcomes[i] = true), onFailed: (i) => (outcomes[i] = false) },
       );
       await producer.start();
