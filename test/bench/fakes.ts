@@ -11,6 +11,8 @@ export class StallingTarget implements Target {
   readonly capabilities: TargetCapabilities = { needsPayload: true, maxBatchRecords: 500, virtualTime: false };
   batches = 0;
   records = 0;
+  /** Records of the one batch that was held for the stall (0 until it happens). */
+  stalledRecords = 0;
   private ctx: TargetContext | undefined;
   private stalled = false;
 
@@ -35,6 +37,7 @@ export class StallingTarget implements Target {
     let wait = this.latencyMs;
     if (!this.stalled && batch.sentAtMs >= this.stallAtMs) {
       this.stalled = true;
+      this.stalledRecords = batch.length;
       wait = this.stallMs;
     }
     return new Promise((resolve) => {

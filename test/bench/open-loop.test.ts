@@ -13,21 +13,25 @@ import { StallingTarget } from './fakes.ts';
 test('real time: a 1 s stall shows in corrected p99.9 (≥ ~1000 ms), not in uncorrected p99.9', async () => {
   const target = new StallingTarget(500, 1000, 1);
   const engine = new Engine(
-    // 8 s, not 2.5 s: the batch in flight when the stall begins holds whatever the scheduler queued
-    // in that instant (2 records per ms, more after a GC pause). Its records rightly show 1 s in the
-    // uncorrected figure too, so the run must be long enough that they stay under 0.1 % of it.
     { seed: 3, fleet: { devices: 200 }, rate: { recordsPerSec: 2000, arrivals: 'constant' }, durationMs: 8000, mode: 'real', maxInFlight: 1, stepMs: 1 },
     { target },
   );
   const r = await engine.run();
   const corrected = percentilesOf(decodeHistogram(r.latency.corrected), 1000);
-  const uncorrected = percentilesOf(decodeHistogram(r.latency.uncorrected), 1000);
+  const uncorrectedHistogram = decodeHistogram(r.latency.uncorrected);
   // Open loop: the schedule kept generating during the stall (≈ 2000/s × 8 s), nothing was skipped.
   assert.ok(r.counts.generated >= 14_400 && r.counts.generated <= 16_320, `generated ${r.counts.generated}`);
   assert.equal(r.counts.acked, r.counts.generated);
   assert.ok(r.counts.backlogMax >= 1500, `backlog during the stall: ${r.counts.backlogMax}`);
   assert.ok(corrected.p999 >= 900, `corrected p99.9 ${corrected.p999} ms`);
-  assert.ok(uncorrected.p999 < 200, `uncorrected p99.9 ${uncorrected.p999} ms`);
+  // The batch in flight when the stall began rightly shows ~1 s uncorrected too. Its size is whatever
+  // the scheduler had queued in that instant (2 per ms, more after a GC pause on a loaded machine),
+  // so exclude exactly those records: every other record, including the whole backlog built during
+  // the stall, must show small uncorrected latency.
+  assert.ok(target.stalledRecords > 0 && target.stalledRecords < 1500, `stalled batch ${target.stalledRecords}`);
+  const rest = 100 * (1 - (target.stalledRecords + 2) / r.counts.acked);
+  const restMs = uncorrectedHistogram.getValueAtPercentile(rest) / 1000;
+  assert.ok(restMs < 200, `uncorrected latency of all but the stalled batch (p${rest.toFixed(3)}) ${restMs} ms`);
   assert.ok(corrected.max >= 950, `corrected max ${corrected.max} ms`);
 });
 
