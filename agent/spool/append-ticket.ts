@@ -16,6 +16,8 @@ export class AppendTicket {
 
   constructor(
     readonly entries: readonly SpoolEntry[],
+    /** The input can be read again (see AppendOptions.replayable). */
+    readonly replayable = false,
     /** Next entry to admit (entries before it are admitted or dropped). */
     public next = 0,
   ) {

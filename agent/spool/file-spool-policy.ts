@@ -1,17 +1,29 @@
 /** Small decisions of the file spool, kept apart so they read (and test) as tables. */
 import type { AckTracker } from './ack-tracker.ts';
-import type { DropCounter } from './drop-counter.ts';
+import type { DropCounter, SpoolLog } from './drop-counter.ts';
 import type { MemQueue } from './mem-queue.ts';
 import type { PendingQueue } from './pending-queue.ts';
 import type { SegmentSet } from './segment-set.ts';
 import type { FailureDecision, SegmentWriter } from './segment-writer.ts';
-import type { DropReason, OnFull, SpoolStats } from './spool.ts';
+import type { DropReason, OnFull, RecoveryReport, SpoolStats } from './spool.ts';
 
 /** Drop reason for entries lost to a failed write, by errno code. */
 export function diskDropReason(code: string): DropReason {
   if (code === 'ENOSPC' || code === 'EDQUOT') return 'disk-full';
   if (code === 'EROFS') return 'read-only';
   return 'io-error';
+}
+
+/**
+ * What open() found: records it had to skip are counted as `corrupt` drops (so the metric is the
+ * whole loss), damage is logged once. Returns the number of quarantined segments.
+ */
+export function reportRecovery(r: RecoveryReport, log: SpoolLog, counter: DropCounter): number {
+  if (r.quarantined.length > 0 || r.tornBytes > 0 || r.cursorReset) {
+    log('warn', 'spool: recovered a damaged spool', { quarantined: r.quarantined, skippedRecords: r.skippedRecords, tornBytes: r.tornBytes, cursorReset: r.cursorReset });
+  }
+  counter.drop('corrupt', r.skippedRecords, 'found at open');
+  return r.quarantined.length;
 }
 
 /** Evictions tried for one round before its entries are dropped (onFull=drop-oldest, disk full). */
@@ -60,6 +72,7 @@ export interface StatsInput {
   readonly cursorBytesWritten: number;
   readonly counter: DropCounter;
   readonly wallNow: number;
+  readonly quarantined: number;
 }
 
 export function fileSpoolStats(i: StatsInput): SpoolStats {
@@ -83,5 +96,6 @@ export function fileSpoolStats(i: StatsInput): SpoolStats {
     drops: { ...i.counter.drops },
     ioErrors: { ...i.counter.ioErrors },
     diskHealthy: i.writer.failingCode === undefined,
+    quarantinedSegments: i.quarantined,
   };
 }

@@ -14,7 +14,7 @@ import { AppendTicket, closedError } from './append-ticket.ts';
 import { CursorKeeper } from './cursor-keeper.ts';
 import { DropCounter, silentLog } from './drop-counter.ts';
 import type { SpoolLog } from './drop-counter.ts';
-import { diskDropReason, failureDecision, fileSpoolStats } from './file-spool-policy.ts';
+import { diskDropReason, failureDecision, fileSpoolStats, reportRecovery } from './file-spool-policy.ts';
 import { nodeSpoolFs } from './fs-ops.ts';
 import type { SpoolFs } from './fs-ops.ts';
 import { MemQueue } from './mem-queue.ts';
@@ -26,8 +26,15 @@ import { SegmentReader } from './segment-reader.ts';
 import { SegmentSet } from './segment-set.ts';
 import { SegmentWriter } from './segment-writer.ts';
 import type { FailureDecision } from './segment-writer.ts';
-import type { AppendResult, RecoveryReport, Spool, SpoolEntry, SpoolItem, SpoolStats } from './spool.ts';
+import type { AppendOptions, AppendResult, RecoveryReport, Spool, SpoolEntry, SpoolItem, SpoolStats } from './spool.ts';
 import { Waiters } from './waiters.ts';
+
+/**
+ * Memory a replayable input (a file) may fill in spill mode before its appends wait: enough to
+ * keep the sender busy (several PutRecords requests of aggregates), no more. The rest of the
+ * memory budget stays free for inputs that cannot wait (MQTT).
+ */
+export const REPLAYABLE_MEMORY_BYTES = 4 * 1024 * 1024;
 
 export interface SpoolDeps {
   readonly fs?: SpoolFs;
@@ -47,6 +54,7 @@ export class FileSpool implements Spool {
   private readonly waiting: AppendTicket[] = [];
   private readonly data = new Waiters<boolean>();
   private readonly pendingCap: number;
+  private readonly log: SpoolLog;
   /** maxBytes less room for the headers of the segments it can hold (32 bytes each). */
   private readonly budget: number;
   private reader!: SegmentReader;
@@ -58,6 +66,7 @@ export class FileSpool implements Spool {
   private records = 0;
   private appended = 0;
   private acked = 0;
+  private quarantined = 0;
   private readChain: Promise<unknown> = Promise.resolve();
   private closing: Promise<void> | undefined;
 
@@ -69,7 +78,8 @@ export class FileSpool implements Spool {
     this.mode = o.mode;
     this.fs = deps.fs ?? nodeSpoolFs;
     this.clock = deps.clock ?? systemClock;
-    this.counter = new DropCounter(deps.log ?? silentLog, this.clock);
+    this.log = deps.log ?? silentLog;
+    this.counter = new DropCounter(this.log, this.clock);
     const ioError = (code: string, what: string): void => this.counter.ioError(code, what);
     this.set = new SegmentSet(this.fs, o.dir, ioError);
     this.budget = o.maxBytes - SEGMENT_HEADER_BYTES * (Math.ceil(o.maxBytes / o.segmentBytes) + 2);
@@ -98,6 +108,7 @@ export class FileSpool implements Spool {
     const ioError = (code: string, what: string): void => this.counter.ioError(code, what);
     const rec = await recoverSpool({ fs: this.fs, dir: this.o.dir, verify: this.o.verify, sync: this.o.fsync !== 'never', onIoError: ioError });
     for (const m of rec.segments) this.set.add(m);
+    this.quarantined = reportRecovery(rec.report, this.log, this.counter);
     const lwm = rec.report.lowWaterMark;
     this.nextId = rec.report.nextId;
     this.records = rec.report.records;
@@ -128,9 +139,9 @@ export class FileSpool implements Spool {
     return rec.report;
   }
 
-  append(entries: readonly SpoolEntry[]): Promise<AppendResult> {
+  append(entries: readonly SpoolEntry[], opts?: AppendOptions): Promise<AppendResult> {
     if (this.state !== 'open') return Promise.reject(closedError(this.state === 'new' ? 'new' : 'closed'));
-    const t = new AppendTicket(entries);
+    const t = new AppendTicket(entries, opts?.replayable === true);
     if (entries.length === 0) return t.promise;
     this.waiting.push(t);
     if (this.waiting.length === 1) this.admit();
@@ -166,6 +177,7 @@ export class FileSpool implements Spool {
       this.flushTail();
       this.writer.kick();
     }
+    if (!healthy && this.state === 'open' && this.waiting.length > 0) this.admit();
   }
 
   close(): Promise<void> {
@@ -194,7 +206,7 @@ export class FileSpool implements Spool {
     return fileSpoolStats({
       mode: this.mode, records: this.records, appended: this.appended, acked: this.acked, blocked: this.waiting.length,
       tracker: opened ? this.tracker : undefined, tail: this.tail, set: this.set, writer: this.writer,
-      cursorBytesWritten: opened ? this.cursor.bytesWritten : 0, counter: this.counter, wallNow: this.clock.wallNow(),
+      cursorBytesWritten: opened ? this.cursor.bytesWritten : 0, counter: this.counter, wallNow: this.clock.wallNow(), quarantined: this.quarantined,
     });
   }
 
@@ -243,6 +255,10 @@ export class FileSpool implements Spool {
             continue;
           }
           const memory = this.mode === 'spill' && this.healthy && size <= o.memoryBytes;
+          if (memory && t.replayable && this.tail.count > 0 && this.tail.bytes + size > Math.min(o.memoryBytes, REPLAYABLE_MEMORY_BYTES)) {
+            // A replayable input waits for acks to free memory: its data is safe where it is.
+            return;
+          }
           if (memory && this.tail.bytes + size > o.memoryBytes) this.flushTail();
           else if (!memory && this.tail.count > 0) this.flushTail();
           const w = this.writer;
@@ -252,8 +268,10 @@ export class FileSpool implements Spool {
           }
           if (!memory && w.pending.length > 0 && w.pending.bytes + size > this.pendingCap) return;
           if (this.used() + size > this.budget && !this.makeRoom(size)) {
-            // block waits for acks; drop-oldest waits for pending writes to become whole segments
-            if (o.onFull === 'block' || (o.onFull === 'drop-oldest' && w.pending.length > 0)) return;
+            // block waits for acks. The drop policies first let pending writes finish: drop-oldest
+            // needs them in whole segments, and pending entries weigh their frame-size bound until
+            // written, so drop-newest decides on real sizes and refuses a clean run of the newest.
+            if (o.onFull === 'block' || w.pending.length > 0) return;
             this.dropOne(t, 'full-drop-newest');
             continue;
           }

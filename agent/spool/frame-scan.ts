@@ -2,7 +2,7 @@
  * Walking a buffer of frames and resynchronising after damage; shared by recovery (a whole
  * segment) and the replay reader (its read-ahead window).
  */
-import { checkFrame, FRAME_HEADER_BYTES, frameIngestTime, frameSeqDelta } from './record-codec.ts';
+import type { FrameCodec } from './frame-codec.ts';
 
 /** CRC work allowed while hunting for the next good frame, per call. */
 export const RESYNC_BUDGET_BYTES = 64 * 1024 * 1024;
@@ -12,15 +12,15 @@ export const RESYNC_BUDGET_BYTES = 64 * 1024 * 1024;
  * `afterDelta`, or -1. A CRC-32C match at a random offset has odds 2^-32; the rising sequence
  * check makes a false match harder still.
  */
-export function findNextFrame(buf: Buffer, from: number, end: number, afterDelta: number, budget = RESYNC_BUDGET_BYTES): number {
+export function findNextFrame(codec: FrameCodec, buf: Buffer, from: number, end: number, afterDelta: number, budget = RESYNC_BUDGET_BYTES): number {
   let spent = 0;
-  for (let q = from; q + FRAME_HEADER_BYTES <= end; q++) {
-    const len = checkFrame(buf, q, end);
+  for (let q = from; q + codec.minHeader <= end; q++) {
+    const len = codec.check(buf, q, end);
     if (len >= 0) {
-      if (frameSeqDelta(buf, q) > afterDelta) return q;
+      if (codec.seqDelta(buf, q) > afterDelta) return q;
     } else if (len === -2) {
-      const declared = buf.readUInt32LE(q);
-      if (declared <= end - q) spent += declared;
+      const declared = codec.declared(buf, q, end);
+      if (declared > 0 && declared <= end - q) spent += declared;
       if (spent > budget) return -1;
     }
   }
@@ -44,8 +44,11 @@ export interface ScanResult {
   tailStart: number;
 }
 
-/** Scans buf[start, end) frame by frame; `thresholdDelta` counts records at or above it. */
-export function scanFrames(buf: Buffer, start: number, end: number, thresholdDelta: number): ScanResult {
+/**
+ * Scans buf[start, end) frame by frame; `thresholdDelta` counts records at or above it.
+ * `timeBase` is the segment header's time (version 2 frames store times relative to it).
+ */
+export function scanFrames(codec: FrameCodec, buf: Buffer, start: number, end: number, thresholdDelta: number, timeBase: number): ScanResult {
   const r: ScanResult = {
     runs: [],
     records: 0,
@@ -60,21 +63,21 @@ export function scanFrames(buf: Buffer, start: number, end: number, thresholdDel
   let p = start;
   let runStart = start;
   while (p < end) {
-    const len = checkFrame(buf, p, end);
-    if (len >= 0 && frameSeqDelta(buf, p) > r.lastDelta) {
-      countFrame(r, buf, p, thresholdDelta);
-      p += FRAME_HEADER_BYTES + len;
+    const len = codec.check(buf, p, end);
+    if (len >= 0 && codec.seqDelta(buf, p) > r.lastDelta) {
+      countFrame(codec, r, buf, p, thresholdDelta, timeBase);
+      p += len;
       continue;
     }
     if (p > runStart) r.runs.push(runStart, p);
-    const q = findNextFrame(buf, p + 1, end, r.lastDelta);
+    const q = findNextFrame(codec, buf, p + 1, end, r.lastDelta);
     if (q < 0) {
       r.tailStart = p;
       return r;
     }
     r.corruptRegions++;
     r.corruptBytes += q - p;
-    r.skippedRecords += frameSeqDelta(buf, q) - r.lastDelta - 1;
+    r.skippedRecords += codec.seqDelta(buf, q) - r.lastDelta - 1;
     p = q;
     runStart = q;
   }
@@ -82,9 +85,9 @@ export function scanFrames(buf: Buffer, start: number, end: number, thresholdDel
   return r;
 }
 
-function countFrame(r: ScanResult, buf: Buffer, p: number, thresholdDelta: number): void {
-  const delta = frameSeqDelta(buf, p);
-  if (r.records === 0) r.firstIngestTime = frameIngestTime(buf, p);
+function countFrame(codec: FrameCodec, r: ScanResult, buf: Buffer, p: number, thresholdDelta: number, timeBase: number): void {
+  const delta = codec.seqDelta(buf, p);
+  if (r.records === 0) r.firstIngestTime = codec.ingestTime(buf, p, timeBase);
   r.records++;
   if (delta >= thresholdDelta) r.recordsFromThreshold++;
   r.lastDelta = delta;

@@ -119,6 +119,7 @@ export class MemorySpool implements Spool {
       drops: { ...this.counter.drops },
       ioErrors: { ...this.counter.ioErrors },
       diskHealthy: true,
+      quarantinedSegments: 0,
     };
   }
 

@@ -9,6 +9,7 @@ import { loadCursor, CURSOR_TMP_FILE } from './cursor-state.ts';
 import { scanFrames } from './frame-scan.ts';
 import { errnoCode, readFully, spoolIoError } from './fs-ops.ts';
 import type { SpoolFs } from './fs-ops.ts';
+import { codecFor } from './record-codec.ts';
 import { salvageSegment, truncateSegment } from './salvage.ts';
 import { CORRUPT_SUFFIX, decodeSegmentHeader, parseSegmentName, SALVAGE_SUFFIX, SEGMENT_HEADER_BYTES } from './segment.ts';
 import type { SegmentMeta } from './segment.ts';
@@ -90,16 +91,17 @@ export async function recoverSpool(inp: RecoveryInput): Promise<Recovered> {
       if (next !== undefined) r.skippedRecords += Math.max(0, next.baseId - Math.max(lwm, expectedBase(kept, seg.baseId)));
       continue;
     }
+    const codec = codecFor(header.version)!;
     const meta: SegmentMeta = {
-      name: seg.name, baseId: seg.baseId, bytes: size, records: 0, lastId: seg.baseId - 1,
-      firstIngestTime: header.firstIngestTime, sealed: true, deleted: false,
+      name: seg.name, baseId: seg.baseId, version: header.version, timeBase: header.firstIngestTime, bytes: size,
+      records: 0, lastId: seg.baseId - 1, firstIngestTime: header.firstIngestTime, sealed: true, deleted: false,
     };
     if (!full && next !== undefined) {
       meta.records = next.baseId - seg.baseId;
       meta.lastId = next.baseId - 1;
       r.records += Math.max(0, next.baseId - Math.max(seg.baseId, lwm));
     } else {
-      const scan = scanFrames(buf, SEGMENT_HEADER_BYTES, size, lwm - seg.baseId);
+      const scan = scanFrames(codec, buf, SEGMENT_HEADER_BYTES, size, lwm - seg.baseId, header.firstIngestTime);
       meta.records = scan.records;
       meta.lastId = seg.baseId + scan.lastDelta;
       if (scan.records > 0) meta.firstIngestTime = scan.firstIngestTime;

@@ -3,12 +3,16 @@
  * frames with id ≥ nextId (lower ids were handed out before, or acknowledged before a
  * restart). Damage met here (verify=tail, or rot after open) is skipped and counted: the
  * reader resynchronises on the next intact frame in its window, else skips the segment's rest.
+ * A record whose key definition was lost to such damage (format version 2) is skipped and
+ * counted the same way. Frames below nextId are walked, not decoded, for their key definitions.
  */
 import { join } from 'node:path';
 import { findNextFrame } from './frame-scan.ts';
 import { errnoCode, readFully } from './fs-ops.ts';
 import type { SpoolFs } from './fs-ops.ts';
-import { checkFrame, decodeFrame, FRAME_HEADER_BYTES, frameSeqDelta, MAX_BODY_BYTES } from './record-codec.ts';
+import { KeyTable, MAX_FRAME_BYTES } from './frame-codec.ts';
+import type { FrameCodec } from './frame-codec.ts';
+import { codecFor, codecV2 } from './record-codec.ts';
 import { SEGMENT_HEADER_BYTES } from './segment.ts';
 import type { SegmentMeta } from './segment.ts';
 import type { SegmentSet } from './segment-set.ts';
@@ -29,6 +33,8 @@ export class SegmentReader {
   private bufLen = 0;
   private pos = 0;
   private lastDelta = -1;
+  private codec: FrameCodec = codecV2;
+  private readonly keys = new KeyTable();
 
   constructor(
     private readonly fs: SpoolFs,
@@ -73,24 +79,27 @@ export class SegmentReader {
         } else await this.fill();
         continue;
       }
-      const len = checkFrame(this.buf, this.pos, end);
+      const codec = this.codec;
+      const len = codec.check(this.buf, this.pos, end);
       if (len === -1) {
         if (this.bufStart + end < seg.bytes) await this.fill();
         else this.skipRest(seg);
         continue;
       }
-      const delta = len >= 0 ? frameSeqDelta(this.buf, this.pos) : -1;
+      const delta = len >= 0 ? codec.seqDelta(this.buf, this.pos) : -1;
       if (len === -2 || delta <= this.lastDelta) {
         this.resync(seg, end);
         continue;
       }
       const id = seg.baseId + delta;
       if (id >= this.nextId) {
-        out.push(decodeFrame(this.buf, this.pos, len, seg.baseId));
+        const item = codec.decode(this.buf, this.pos, len, seg.baseId, seg.timeBase, this.keys);
+        if (item !== undefined) out.push(item);
+        else this.hooks.corrupt(1, len);
         this.nextId = id + 1;
-      }
+      } else codec.learn(this.buf, this.pos, this.keys);
       this.lastDelta = delta;
-      this.pos += FRAME_HEADER_BYTES + len;
+      this.pos += len;
     }
   }
 
@@ -111,7 +120,9 @@ export class SegmentReader {
     this.bufLen = 0;
     this.pos = 0;
     this.lastDelta = -1;
+    this.keys.clear();
     if (seg === undefined) return false;
+    this.codec = codecFor(seg.version) ?? codecV2;
     if (seg.lastId < this.nextId && seg.sealed) this.bufStart = seg.bytes;
     return true;
   }
@@ -126,8 +137,8 @@ export class SegmentReader {
       this.pos = 0;
     }
     if (this.bufLen >= 4) {
-      const declared = this.buf.readUInt32LE(0) + FRAME_HEADER_BYTES;
-      if (declared > this.buf.length && declared <= MAX_BODY_BYTES + FRAME_HEADER_BYTES) {
+      const declared = this.codec.declared(this.buf, 0, this.bufLen);
+      if (declared > this.buf.length && declared <= MAX_FRAME_BYTES) {
         const bigger = Buffer.allocUnsafe(declared);
         this.buf.copy(bigger, 0, 0, this.bufLen);
         this.buf = bigger;
@@ -149,12 +160,12 @@ export class SegmentReader {
   }
 
   private resync(seg: SegmentMeta, end: number): void {
-    const q = findNextFrame(this.buf, this.pos + 1, end, this.lastDelta);
+    const q = findNextFrame(this.codec, this.buf, this.pos + 1, end, this.lastDelta);
     if (q < 0) {
       this.skipRest(seg);
       return;
     }
-    this.hooks.corrupt(frameSeqDelta(this.buf, q) - this.lastDelta - 1, q - this.pos);
+    this.hooks.corrupt(this.codec.seqDelta(this.buf, q) - this.lastDelta - 1, q - this.pos);
     this.pos = q;
   }
 

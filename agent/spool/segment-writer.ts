@@ -16,6 +16,7 @@ import type { AppendTicket } from './append-ticket.ts';
 import { errnoCode, fsyncDir, writeFully } from './fs-ops.ts';
 import type { SpoolFs } from './fs-ops.ts';
 import { PendingQueue } from './pending-queue.ts';
+import { KeyDict } from './key-dict.ts';
 import { encodeFrame } from './record-codec.ts';
 import { encodeSegmentHeader, newSegmentMeta, SEGMENT_HEADER_BYTES } from './segment.ts';
 import type { SegmentMeta } from './segment.ts';
@@ -57,6 +58,7 @@ export class SegmentWriter {
   private active: SegmentMeta | undefined;
   private fd = -1;
   private buf = Buffer.allocUnsafe(ROUND_MAX_BYTES + SEGMENT_HEADER_BYTES);
+  private readonly keys = new KeyDict(); // of the active segment
   private running = false;
   private closing = false;
   private attempt = 0;
@@ -145,9 +147,12 @@ export class SegmentWriter {
       n++;
     }
     if (this.buf.length < bytes) this.buf = Buffer.allocUnsafe(bytes);
+    if (this.active === undefined) this.keys.reset();
     const baseId = this.active?.baseId ?? q.id(0);
+    const timeBase = this.active?.timeBase ?? q.entry(0).ingestTime;
+    const at = this.active?.bytes ?? SEGMENT_HEADER_BYTES;
     let off = 0;
-    for (let k = 0; k < n; k++) off = encodeFrame(this.buf, off, q.entry(k), q.id(k) - baseId);
+    for (let k = 0; k < n; k++) off = encodeFrame(this.buf, off, q.entry(k), q.id(k) - baseId, timeBase, this.keys, at + off);
     let seg = this.active;
     try {
       seg ??= await this.create(baseId, q.entry(0).ingestTime);
@@ -184,6 +189,7 @@ export class SegmentWriter {
     const code = errnoCode(e);
     this.hooks.ioError(code, 'segment write');
     this.failingCode = code;
+    this.keys.forget(); // the round's key definitions never reached the file
     if (seg !== undefined) {
       try {
         await this.o.fs.ftruncate(this.fd, seg.bytes);

@@ -1,14 +1,16 @@
 /**
  * Segment files: `<base id, 16 decimal digits>.seg`, a fixed 32-byte header, then frames
- * (record-codec.ts). Names sort in id order. Header (little-endian):
+ * (record-codec.ts; version 1: record-codec-v1.ts). Names sort in id order. Header (LE):
  *
  *   0  magic "SWSG" | 4 u16 format version | 6 u16 header length | 8 u64 base id
- *   16 f64 ingest time of the first record | 24 u32 flags (0) | 28 u32 crc32c(bytes 0..27)
+ *   16 f64 ingest time of the first record (version 2: the base of every frame's time)
+ *   24 u32 flags (0) | 28 u32 crc32c(bytes 0..27)
  */
 import { crc32c } from './crc32c.ts';
 
 export const SEGMENT_MAGIC = 0x47535753; // "SWSG" read as u32 LE
-export const SEGMENT_VERSION = 1;
+/** Version written; versions 1 and 2 are read (record-codec.ts codecFor). */
+export const SEGMENT_VERSION = 2;
 export const SEGMENT_HEADER_BYTES = 32;
 export const SEGMENT_SUFFIX = '.seg';
 export const CORRUPT_SUFFIX = '.corrupt';
@@ -18,6 +20,10 @@ export const SALVAGE_SUFFIX = '.salvage';
 export interface SegmentMeta {
   readonly name: string;
   readonly baseId: number;
+  /** Frame format version from the header. */
+  readonly version: number;
+  /** Header time: version 2 frames store their ingest time relative to it. */
+  readonly timeBase: number;
   /** Bytes of the file that hold complete, written frames (the header included). */
   bytes: number;
   records: number;
@@ -42,9 +48,9 @@ export function parseSegmentName(name: string): number | undefined {
   return Number(stem);
 }
 
-export function encodeSegmentHeader(buf: Buffer, off: number, baseId: number, firstIngestTime: number): void {
+export function encodeSegmentHeader(buf: Buffer, off: number, baseId: number, firstIngestTime: number, version = SEGMENT_VERSION): void {
   buf.writeUInt32LE(SEGMENT_MAGIC, off);
-  buf.writeUInt16LE(SEGMENT_VERSION, off + 4);
+  buf.writeUInt16LE(version, off + 4);
   buf.writeUInt16LE(SEGMENT_HEADER_BYTES, off + 6);
   buf.writeBigUInt64LE(BigInt(baseId), off + 8);
   buf.writeDoubleLE(firstIngestTime, off + 16);
@@ -53,6 +59,7 @@ export function encodeSegmentHeader(buf: Buffer, off: number, baseId: number, fi
 }
 
 export interface SegmentHeader {
+  readonly version: number;
   readonly baseId: number;
   readonly firstIngestTime: number;
 }
@@ -63,17 +70,19 @@ export function decodeSegmentHeader(buf: Buffer, len: number): SegmentHeader | s
   if (buf.readUInt32LE(0) !== SEGMENT_MAGIC) return 'bad magic';
   if (crc32c(buf, 0, 28) !== buf.readUInt32LE(28)) return 'header CRC mismatch';
   const version = buf.readUInt16LE(4);
-  if (version !== SEGMENT_VERSION) return `unsupported format version ${version}`;
+  if (version !== 1 && version !== 2) return `unsupported format version ${version}`;
   if (buf.readUInt16LE(6) !== SEGMENT_HEADER_BYTES) return 'unexpected header length';
   const base = buf.readBigUInt64LE(8);
   if (base > BigInt(Number.MAX_SAFE_INTEGER)) return 'base id out of range';
-  return { baseId: Number(base), firstIngestTime: buf.readDoubleLE(16) };
+  return { version, baseId: Number(base), firstIngestTime: buf.readDoubleLE(16) };
 }
 
 export function newSegmentMeta(baseId: number, firstIngestTime: number): SegmentMeta {
   return {
     name: segmentName(baseId),
     baseId,
+    version: SEGMENT_VERSION,
+    timeBase: firstIngestTime,
     bytes: SEGMENT_HEADER_BYTES,
     records: 0,
     lastId: baseId - 1,

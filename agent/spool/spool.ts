@@ -46,7 +46,7 @@ export type DropReason =
   | 'read-only'
   /** Any other write error while onFull is not block. */
   | 'io-error'
-  /** Lost to a bad header or CRC found at recovery or during replay. */
+  /** Lost to a bad header or CRC found at recovery or during replay (or a key definition lost so). */
   | 'corrupt'
   /** Memory mode: records still held when the spool closed. */
   | 'closed-in-memory';
@@ -120,6 +120,19 @@ export interface SpoolStats {
   readonly ioErrors: Readonly<Record<string, number>>;
   /** False while writes fail (disk full, read-only): the spool retries and recovers by itself. */
   readonly diskHealthy: boolean;
+  /** Segment files open() renamed to `*.corrupt` (their lost records are counted as `corrupt` drops). */
+  readonly quarantinedSegments: number;
+}
+
+/** How the caller's input behaves, so the spool can choose the cheapest safe place for it. */
+export interface AppendOptions {
+  /**
+   * The input still holds these records and can be read again (a file on disk, not an MQTT
+   * message). Spill mode then makes the append wait for memory instead of writing to disk while
+   * the sink is healthy: the file is the buffer, and the SD card is spared. While the sink is
+   * unhealthy such records are spilled like any other (a rotated file may be deleted meanwhile).
+   */
+  readonly replayable?: boolean;
 }
 
 export interface SpoolCapabilities {
@@ -138,7 +151,7 @@ export interface Spool {
    * onFull=block it stays pending until there is room (the backpressure signal). Rejects with
    * E_SPOOL_CLOSED after close(). Neither the array nor the data may change until it settles.
    */
-  append(entries: readonly SpoolEntry[]): Promise<AppendResult>;
+  append(entries: readonly SpoolEntry[], opts?: AppendOptions): Promise<AppendResult>;
   /** Up to `max` entries not yet handed out, oldest first; [] when none is ready. */
   read(max: number): Promise<SpoolItem[]>;
   /** Resolves true once `read` has something, false once the spool is closed. */

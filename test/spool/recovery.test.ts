@@ -1,22 +1,30 @@
 /** Startup recovery of the file spool: torn tails, corruption, bad headers, leftovers, permissions. */
 import assert from 'node:assert/strict';
-import { appendFile, readFile, rename, stat, truncate, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, rename, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { CURSOR_FILE, saveCursor } from '../../agent/spool/cursor-state.ts';
 import { nodeSpoolFs } from '../../agent/spool/fs-ops.ts';
+import { codecV2, frameKeyMode } from '../../agent/spool/record-codec.ts';
+import { encodeFrameV1, frameSizeV1 } from '../../agent/spool/record-codec-v1.ts';
+import { encodeSegmentHeader, segmentName } from '../../agent/spool/segment.ts';
 import { drain, makeEntries, removeDir, segmentFiles, seqOf, tempDir, testFileSpool, waitFor } from './helpers.ts';
 
-/** Byte offsets of the frames in a segment file (after the 32-byte header). */
+/** Byte offsets of the frames in a segment file (after the 32-byte header), then its end. */
 function frameOffsets(file: Buffer): number[] {
   const out: number[] = [];
   let p = 32;
-  while (p + 8 <= file.length) {
+  while (p < file.length) {
     out.push(p);
-    p += 8 + file.readUInt32LE(p);
+    p += codecV2.declared(file, p, file.length);
   }
   out.push(p);
   return out;
+}
+
+/** The sequence number makeEntries wrote into the data of the frame at `p`. */
+function seqInFrame(file: Buffer, offs: readonly number[], k: number): number {
+  return Number(file.toString('latin1', offs[k]!, offs[k + 1]).match(/#(\d+)#/)?.[1]);
 }
 
 describe('file spool recovery', () => {
@@ -90,16 +98,73 @@ describe('file spool recovery', () => {
     const victim = join(dir, segs[1]!);
     const file = await readFile(victim);
     const offs = frameOffsets(file);
-    const firstSeq = Number(file.toString('latin1', offs[0]! + 8 + 18).match(/#(\d+)#/)?.[1]);
-    file[offs[3]! + 30]! ^= 0x40; // inside the 4th record of the 2nd segment
+    // a frame that refers to its keys (no record depends on it), past the 3rd of the 2nd segment
+    let k = 3;
+    while (frameKeyMode(file, offs[k]!) !== 'ref') k++;
+    const lost = seqInFrame(file, offs, k);
+    file[offs[k + 1]! - 3]! ^= 0x40; // inside its data
     await writeFile(victim, file);
-    const { report, seqs } = await reopenAndDrain();
+    const { report, seqs, stats } = await reopenAndDrain();
     assert.deepEqual(report.quarantined, [`${segs[1]}.corrupt`]);
     assert.equal(report.skippedRecords, 1);
+    assert.equal(stats.drops.corrupt, 1, 'recovery counts what it skipped as corrupt drops');
     assert.ok(report.skippedBytes > 0);
-    const lost = firstSeq + 3;
     assert.deepEqual(seqs, Array.from({ length: 200 }, (_, i) => i).filter((q) => q !== lost));
     assert.deepEqual(await segmentFiles(dir, '.corrupt'), [`${segs[1]}.corrupt`]);
+  });
+
+  it('a damaged key definition also loses the records that refer to it, all counted; the rest is delivered', async () => {
+    const segs = await fill();
+    const victim = join(dir, segs[1]!);
+    const file = await readFile(victim);
+    const offs = frameOffsets(file);
+    // the first frame defines its keys; find the frames of the same keys that refer to them
+    assert.equal(frameKeyMode(file, offs[0]!), 'define');
+    const keyOf = (k: number): string => {
+      const seq = seqInFrame(file, offs, k);
+      const e = makeEntries(1, seq)[0]!;
+      return `${e.partitionKey}|${e.deviceId}|${e.explicitHashKey}`;
+    };
+    const key0 = keyOf(0);
+    const dependents: number[] = [];
+    for (let k = 1; k + 1 < offs.length; k++) {
+      if (keyOf(k) !== key0) continue;
+      const mode = frameKeyMode(file, offs[k]!);
+      if (mode === 'define') break; // defined again: later references resolve
+      if (mode === 'ref') dependents.push(seqInFrame(file, offs, k));
+    }
+    assert.ok(dependents.length > 0, 'the test data repeats the first key in the segment');
+    const lost = new Set([seqInFrame(file, offs, 0), ...dependents]);
+    file[offs[1]! - 3]! ^= 0x40;
+    await writeFile(victim, file);
+    const { report, seqs, stats } = await reopenAndDrain();
+    assert.equal(report.skippedRecords, 1);
+    assert.equal(stats.drops.corrupt, lost.size, 'every lost record is counted (at open, then while replaying)');
+    assert.deepEqual(seqs, Array.from({ length: 200 }, (_, i) => i).filter((q) => !lost.has(q)));
+  });
+
+  it('replays a backlog written in format version 1 (before an upgrade), then continues in version 2', async () => {
+    await mkdir(dir, { recursive: true });
+    const old = makeEntries(50, 0, 40);
+    const file = Buffer.alloc(32 + old.reduce((a, e) => a + frameSizeV1(e), 0));
+    encodeSegmentHeader(file, 0, 0, old[0]!.ingestTime, 1);
+    let off = 32;
+    old.forEach((e, i) => (off = encodeFrameV1(file, off, e, i)));
+    await writeFile(join(dir, segmentName(0)), file, { mode: 0o600 });
+    const s = testFileSpool(dir);
+    const report = await s.open();
+    assert.equal(report.records, 50);
+    await s.append(makeEntries(50, 50, 40));
+    const items = await drain(s, true);
+    await s.close();
+    assert.deepEqual(items.map(seqOf), Array.from({ length: 100 }, (_, i) => i));
+    const all = makeEntries(100, 0, 40);
+    items.forEach((it, i) => {
+      assert.equal(it.partitionKey, all[i]!.partitionKey);
+      assert.equal(it.deviceId, all[i]!.deviceId);
+      assert.equal(it.explicitHashKey, all[i]!.explicitHashKey);
+      assert.equal(it.ingestTime, all[i]!.ingestTime);
+    });
   });
 
   it('quarantines a segment with a bad header and continues with the others', async () => {
@@ -121,11 +186,15 @@ describe('file spool recovery', () => {
     const segs = await fill();
     const victim = join(dir, segs[0]!);
     const file = await readFile(victim);
-    file[frameOffsets(file)[2]! + 30]! ^= 0x01;
+    const offs = frameOffsets(file);
+    let k = 2;
+    while (frameKeyMode(file, offs[k]!) !== 'ref') k++;
+    const lost = seqInFrame(file, offs, k);
+    file[offs[k + 1]! - 3]! ^= 0x01;
     await writeFile(victim, file);
     const { report, seqs, stats } = await reopenAndDrain({ verify: 'tail' });
     assert.deepEqual(report.quarantined, []);
-    assert.deepEqual(seqs, Array.from({ length: 200 }, (_, i) => i).filter((q) => q !== 2));
+    assert.deepEqual(seqs, Array.from({ length: 200 }, (_, i) => i).filter((q) => q !== lost));
     assert.equal(stats.drops.corrupt, 1);
   });
 

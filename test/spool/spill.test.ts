@@ -101,4 +101,40 @@ describe('spill mode', () => {
     assert.deepEqual(seqs, Array.from({ length: 1000 }, (_, i) => i));
     await s.close();
   });
+
+  it('a replayable input (a file) waits for memory instead of spilling while the sink is healthy, and spills while it is down', async () => {
+    const s = spill({ memoryBytes: 64 * 1024 });
+    await s.open();
+    // Fill the memory budget (≈ 64 KiB of 1 KiB records), then one more batch: it must wait, not spill.
+    await s.append(makeEntries(60, 0, 1000), { replayable: true });
+    let settled = false;
+    const waiting = s.append(makeEntries(10, 60, 1000), { replayable: true }).then((r) => {
+      settled = true;
+      return r;
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(settled, false, 'the replayable append waits for room');
+    assert.equal(s.stats().diskBytesWritten, 0, 'and nothing was written to disk');
+    // Acks free memory: the waiting append goes in, still in memory.
+    const seqs: number[] = [];
+    for (const it of await s.read(1000)) {
+      seqs.push(seqOf(it));
+      s.ack(it.id);
+    }
+    assert.equal((await waiting).appended, 10);
+    for (const it of await s.read(1000)) {
+      seqs.push(seqOf(it));
+      s.ack(it.id);
+    }
+    assert.deepEqual(seqs, Array.from({ length: 70 }, (_, i) => i));
+    assert.equal(s.stats().diskBytesWritten, 0);
+    // The sink goes down: a replayable append over the budget is spilled, not held back.
+    await s.append(makeEntries(60, 70, 1000), { replayable: true });
+    s.setSinkHealthy(false);
+    assert.equal((await s.append(makeEntries(10, 130, 1000), { replayable: true })).appended, 10);
+    assert.ok(s.stats().diskBytesWritten > 0, 'spilled while the sink is down');
+    const rest = (await drain(s, true)).map(seqOf);
+    assert.deepEqual(rest, Array.from({ length: 70 }, (_, i) => 70 + i));
+    await s.close();
+  });
 });
