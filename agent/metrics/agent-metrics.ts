@@ -38,6 +38,16 @@ export interface SpoolView {
   readonly drops?: Readonly<Record<string, number>>;
 }
 
+/** What metrics need of the backlog pacing (`spool.replayShare`, the shipper's ReplayStats). */
+export interface ReplayView {
+  readonly share: number;
+  readonly shards: number;
+  readonly bytesPerSec: number;
+  readonly recordsPerSec: number | null;
+  readonly backlogRecords: number;
+  readonly waits: number;
+}
+
 /** What metrics need of the dead-letter writer. */
 export interface DeadLetterView {
   forEachCount(fn: (source: string, reason: string, count: number) => void): void;
@@ -51,6 +61,7 @@ export interface MetricsInputs {
   readonly queueDepth?: (() => number) | undefined;
   readonly deadLetter?: DeadLetterView | undefined;
   readonly sources?: readonly SourceView[] | undefined;
+  readonly replay?: (() => ReplayView | undefined) | undefined;
 }
 
 export interface AgentStatus {
@@ -61,7 +72,10 @@ export interface AgentStatus {
   readonly skew: number;
   readonly hottest: string | null;
   readonly queueDepth: number;
-  readonly spool: { readonly records: number; readonly bytes: number; readonly oldestAgeSeconds: number } | null;
+  /** drainEtaSeconds: records held ÷ records/s accepted over the rate window; null when unknown (nothing accepted lately). */
+  readonly spool: { readonly records: number; readonly bytes: number; readonly oldestAgeSeconds: number; readonly drainEtaSeconds: number | null } | null;
+  /** Backlog pacing: the caps now in force and how often they held the backlog back; null when off. */
+  readonly replay: ReplayView | null;
   readonly sources: readonly { readonly name: string; readonly kind: string; readonly up: boolean; readonly state: string }[];
   /** Bucket bounds (ms) under which half / 99 % of acks arrived; 0 before the first, null above the last bucket. */
   readonly ackLatencyMs: { readonly count: number; readonly p50: number | null; readonly p99: number | null };
@@ -91,6 +105,11 @@ export class AgentMetrics {
   readonly spoolRecords: Gauge;
   readonly spoolOldestAge: Gauge;
   readonly spoolDropped: Counter;
+  readonly spoolDrainEta: Gauge;
+  readonly replayBytesLimit: Gauge;
+  readonly replayRecordsLimit: Gauge;
+  readonly replayRecords: Counter;
+  readonly replayWaits: Counter;
   readonly sourceUp: Gauge;
   readonly mqttConnectionLosses: Counter;
   readonly latency: Histogram;
@@ -126,6 +145,14 @@ export class AgentMetrics {
     this.spoolRecords = r.gauge('shardwise_spool_records', 'Records held by the spool, not yet accepted by Kinesis.');
     this.spoolOldestAge = r.gauge('shardwise_spool_oldest_age_seconds', 'Age of the oldest record in the spool.');
     this.spoolDropped = r.counter('shardwise_spool_dropped_total', 'Records the spool dropped, by reason.', ['reason']);
+    this.spoolDrainEta = r.gauge(
+      'shardwise_spool_drain_eta_seconds',
+      `Estimated time to empty the spool: records held ÷ records/s accepted by Kinesis over the last ${span}; 0 when empty, +Inf when nothing was accepted in that window (sink down). Records arriving meanwhile are not counted, so while live traffic keeps flowing it is a lower bound.`,
+    );
+    this.replayBytesLimit = r.gauge('shardwise_spool_replay_limit_bytes_per_second', 'Cap on the backlog\'s send rate: spool.replayShare × per-shard bytes/s × open shards.');
+    this.replayRecordsLimit = r.gauge('shardwise_spool_replay_limit_records_per_second', 'Cap on the backlog\'s records/s (only without aggregation: an aggregate counts once).');
+    this.replayRecords = r.counter('shardwise_spool_replay_records_total', 'Backlog records (older than 2 s when read from the spool) sent through the replay pacer.');
+    this.replayWaits = r.counter('shardwise_spool_replay_waits_total', 'Times the replay pacer held the backlog back to keep it under its share of the stream.');
     this.sourceUp = r.gauge('shardwise_source_up', '1 when the source is healthy (connected, watching), else 0.', ['source']);
     this.mqttConnectionLosses = r.counter('shardwise_mqtt_connection_losses_total', 'Established MQTT connections that dropped.', ['source']);
     this.latency = r.histogram('shardwise_ack_latency_milliseconds', 'Ingest to Kinesis acknowledgement, per user record.', LATENCY_MS_BUCKETS);
@@ -168,7 +195,10 @@ export class AgentMetrics {
       skew: round3(snap.skew),
       hottest: snap.hottest ?? null,
       queueDepth: this.queueDepth.get(),
-      spool: spool ? { records: spool.records, bytes: spool.bytes, oldestAgeSeconds: spool.oldestRecordAgeMs / 1000 } : null,
+      spool: spool
+        ? { records: spool.records, bytes: spool.bytes, oldestAgeSeconds: spool.oldestRecordAgeMs / 1000, drainEtaSeconds: finite(round3(drainEtaSeconds(spool.records, snap.totalRecordsPerSec))) }
+        : null,
+      replay: this.inputs.replay?.() ?? null,
       sources,
       ackLatencyMs: { count: this.latency.observations, p50: finite(this.latency.quantileBound(0.5)), p99: finite(this.latency.quantileBound(0.99)) },
     };
@@ -191,7 +221,15 @@ export class AgentMetrics {
       this.spoolBytes.set(s.bytes);
       this.spoolRecords.set(s.records);
       this.spoolOldestAge.set(s.oldestRecordAgeMs / 1000);
+      this.spoolDrainEta.set(round3(drainEtaSeconds(s.records, snap.totalRecordsPerSec)));
       if (s.drops) for (const [reason, n] of Object.entries(s.drops)) if (n > 0) this.spoolDropped.labels(reason).set(n);
+    }
+    const replay = this.inputs.replay?.();
+    if (replay) {
+      this.replayBytesLimit.set(replay.bytesPerSec);
+      if (replay.recordsPerSec !== null) this.replayRecordsLimit.set(replay.recordsPerSec);
+      this.replayRecords.set(replay.backlogRecords);
+      this.replayWaits.set(replay.waits);
     }
     if (deadLetter) {
       deadLetter.forEachCount((source, reason, n) => this.rejected.labels(source, reason).set(n));
@@ -216,6 +254,15 @@ export class AgentMetrics {
     }
     for (const [shardId, c] of p.perShard) this.shardThrottled.labels(shardId).set(c.throttled);
   }
+}
+
+/**
+ * Seconds until `records` leave at `recordsPerSec`: 0 when there are none, +Inf when nothing
+ * leaves (unknown: the sink is down or idle). Records arriving meanwhile are not counted.
+ */
+export function drainEtaSeconds(records: number, recordsPerSec: number): number {
+  if (records <= 0) return 0;
+  return recordsPerSec > 0 ? records / recordsPerSec : Number.POSITIVE_INFINITY;
 }
 
 /** Sum over every series of a labelled counter or gauge. */

@@ -1,7 +1,17 @@
+import { systemClock } from '../core/clock.ts';
+import type { Clock } from '../core/clock.ts';
 import { isShardwiseError, ShardwiseError } from '../core/errors.ts';
 import type { Producer } from '../kinesis/producer.ts';
 import type { ProducerListener } from '../kinesis/producer-types.ts';
 import type { Spool, SpoolItem } from '../spool/spool.ts';
+import { ReplayPacer } from './replay-pacer.ts';
+import type { ReplayPacing, ReplayStats } from './replay-pacer.ts';
+
+/** What the shipper uses of the producer (the producer core, or a fake in tests). */
+export type ShipperProducer = Pick<Producer<SpoolItem>, 'add' | 'hasCapacity' | 'waitForCapacity' | 'pendingRecords'> & {
+  stats(): { readonly requestErrors: number; readonly entriesFailed: number };
+  shardMap(): { readonly shards: readonly unknown[] } | undefined;
+};
 
 /** What the shipper tells the rest of the agent (metrics, keying, dead letters). */
 export interface ShipperHooks {
@@ -20,13 +30,26 @@ export interface ShipperOptions {
   readonly fatalRetryMs?: number;
   /** The sink counts as unhealthy this long after a failure (spill mode then writes to disk). */
   readonly unhealthyForMs?: number;
+  /** Caps the backlog's send rate at a share of the stream's capacity (`spool.replayShare`). */
+  readonly replay?: ReplayPacing | undefined;
+  readonly clock?: Clock | undefined;
+  /** How the shipper waits (tests pass one that moves a manual clock). */
+  readonly sleep?: ((ms: number) => Promise<void>) | undefined;
 }
+
+/** How often the shipper looks again while the sink is down and the producer holds a probe's worth. */
+const DOWN_POLL_MS = 200;
 
 /**
  * Moves records from the spool to the producer and acknowledges them in the spool once Kinesis
  * accepted them. The spool is the one retry queue for sink-wide failures: the producer retries
  * throttling and transient errors by itself (its record TTL is off in the agent), and records that
  * fail for good stay un-acked here and are re-sent in order after a pause.
+ *
+ * While the sink is down (no shard map yet, or failures and no acceptance since), the producer
+ * gets at most `readBatch` records: the rest stays in the spool, where it is durable and subject
+ * to `onFull`, instead of piling up in the producer's memory. While the spool holds a backlog,
+ * `replay` paces it (replay-pacer.ts).
  */
 export class Shipper implements ProducerListener<SpoolItem> {
   private running = false;
@@ -36,7 +59,15 @@ export class Shipper implements ProducerListener<SpoolItem> {
   private lastFailureAt = Number.NEGATIVE_INFINITY;
   private wake: (() => void) | undefined;
   private healthy = true;
-  private producer: Producer<SpoolItem> | undefined;
+  private producer: ShipperProducer | undefined;
+  private readonly clock: Clock;
+  private readonly pacer: ReplayPacer | undefined;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private accepted = 0;
+  private lastAccepted = 0;
+  private lastAcceptedAt = Number.NEGATIVE_INFINITY;
+  /** Last health check that found the producer empty. */
+  private lastIdleAt = Number.NEGATIVE_INFINITY;
   private healthTimer: NodeJS.Timeout | undefined;
   private lastFailures = 0;
   private stopSignal: Promise<void> = new Promise(() => undefined);
@@ -46,10 +77,14 @@ export class Shipper implements ProducerListener<SpoolItem> {
     private readonly spool: Spool,
     private readonly hooks: ShipperHooks,
     private readonly opts: ShipperOptions = {},
-  ) {}
+  ) {
+    this.clock = opts.clock ?? systemClock;
+    this.pacer = opts.replay === undefined ? undefined : new ReplayPacer(opts.replay, this.clock);
+    this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+  }
 
   /** The producer is built with this shipper as its listener, then handed over here. */
-  attach(producer: Producer<SpoolItem>): void {
+  attach(producer: ShipperProducer): void {
     this.producer = producer;
   }
 
@@ -57,6 +92,7 @@ export class Shipper implements ProducerListener<SpoolItem> {
     if (this.running) return;
     this.running = true;
     this.stopSignal = new Promise((r) => (this.signalStop = r));
+    this.lastIdleAt = this.clock.now();
     // Throttling and transient errors are retried inside the producer; they still make the sink
     // unhealthy for a while so a spill-mode spool writes to disk instead of holding memory.
     this.healthTimer = setInterval(() => this.updateHealth(), 1000);
@@ -83,6 +119,16 @@ export class Shipper implements ProducerListener<SpoolItem> {
     return this.retry.length;
   }
 
+  /** Backlog pacing (undefined when replay pacing is off). */
+  replayStats(): ReplayStats | undefined {
+    return this.pacer?.stats();
+  }
+
+  /** No shard map yet, or failures and nothing accepted since (checked once a second). */
+  get sinkDown(): boolean {
+    return this.producer?.shardMap() === undefined || this.lastFailureAt > this.lastAcceptedAt;
+  }
+
   private async run(): Promise<void> {
     const producer = this.producer;
     if (!producer) throw new Error('shipper: attach(producer) before start()');
@@ -97,12 +143,35 @@ export class Shipper implements ProducerListener<SpoolItem> {
         await Promise.race([producer.waitForCapacity(), this.stopSignal]);
         continue;
       }
-      const items = await this.spool.read(batch);
+      let want = batch;
+      if (this.sinkDown) {
+        want = batch - producer.pendingRecords;
+        if (want <= 0) {
+          await Promise.race([this.sleep(DOWN_POLL_MS), this.stopSignal]);
+          continue;
+        }
+      }
+      const items = await this.spool.read(want);
       if (items.length === 0) {
         if (!(await Promise.race([this.spool.waitForData(), this.stopSignal.then(() => false)]))) break;
         continue;
       }
-      for (const item of items) this.add(item);
+      if (this.pacer === undefined) for (const item of items) this.add(item);
+      else await this.addPaced(producer, items);
+    }
+  }
+
+  /** Adds in order, waiting whenever the backlog is over its share (items not added by a stop come back after the restart). */
+  private async addPaced(producer: ShipperProducer, items: readonly SpoolItem[]): Promise<void> {
+    const pacer = this.pacer!;
+    for (let i = 0; i < items.length && this.running; ) {
+      const wait = pacer.admit(items[i]!, producer.shardMap()?.shards.length);
+      if (wait > 0) {
+        await Promise.race([this.sleep(wait), this.stopSignal]);
+        continue;
+      }
+      this.add(items[i]!);
+      i++;
     }
   }
 
@@ -117,12 +186,13 @@ export class Shipper implements ProducerListener<SpoolItem> {
   }
 
   onAccepted(item: SpoolItem, shardId: string): void {
+    this.accepted++;
     this.spool.ack(item.id);
     this.hooks.accepted(item, shardId);
   }
 
   onFailed(item: SpoolItem, error: ShardwiseError): void {
-    this.lastFailureAt = performance.now();
+    this.lastFailureAt = this.clock.now();
     if (error.code === 'E_RECORD_TOO_LARGE' || error.code === 'E_PARTITION_KEY' || error.code === 'E_EXPLICIT_HASH_KEY') {
       this.spool.ack(item.id);
       this.hooks.undeliverable(item, error);
@@ -145,15 +215,22 @@ export class Shipper implements ProducerListener<SpoolItem> {
 
   private updateHealth(): void {
     const p = this.producer;
+    const now = this.clock.now();
+    if (this.accepted > this.lastAccepted) this.lastAcceptedAt = now;
+    this.lastAccepted = this.accepted;
     if (p) {
       const st = p.stats();
       const failures = st.requestErrors + st.entriesFailed;
       // Failures only: a producer at capacity is normal under load, and sending the intake to disk
       // then (spill mode, fsync per interval) would slow it to in-flight / interval.
-      if (failures > this.lastFailures) this.lastFailureAt = performance.now();
+      if (failures > this.lastFailures) this.lastFailureAt = now;
       this.lastFailures = failures;
+      // Requests that hang (a dead uplink drops packets) fail only at their timeout: records held
+      // with nothing accepted for unhealthyForMs count as a failure too.
+      if (p.pendingRecords === 0) this.lastIdleAt = now;
+      else if (now - Math.max(this.lastAcceptedAt, this.lastIdleAt) > (this.opts.unhealthyForMs ?? 5000)) this.lastFailureAt = now;
     }
-    const healthy = performance.now() - this.lastFailureAt > (this.opts.unhealthyForMs ?? 5000) && this.retry.length === 0;
+    const healthy = now - this.lastFailureAt > (this.opts.unhealthyForMs ?? 5000) && this.retry.length === 0;
     if (healthy !== this.healthy) {
       this.healthy = healthy;
       this.spool.setSinkHealthy(healthy);

@@ -108,7 +108,7 @@ describe('agent metrics', () => {
     assert.deepEqual(st.totals, { received: 120, keyed: 0, sent: 100, kinesisRecords: 7, retried: 11, throttled: 4, failed: 3, rejected: 4 });
     assert.equal(st.skew, 1.1);
     assert.equal(st.hottest, 'a');
-    assert.deepEqual(st.spool, { records: 5, bytes: 2048, oldestAgeSeconds: 1.5 });
+    assert.deepEqual(st.spool, { records: 5, bytes: 2048, oldestAgeSeconds: 1.5, drainEtaSeconds: 0.25 }); // 5 records ÷ 20 records/s
     assert.deepEqual(st.sources, [
       { name: 'mqtt-1', kind: 'mqtt', up: true, state: 'connected' },
       { name: 'logs', kind: 'file', up: false, state: 'no files' },
