@@ -22,6 +22,8 @@ export const EPOCH_FACTOR = 2 ** 32;
 
 /** One device's counter, plus a cache the enriched envelope keeps there (its record head, and the key it was built for). */
 export interface SeqSlot {
+  /** The device id, one string per device: records carry this one, so the per-line copies die young. */
+  readonly id: string;
   counter: number;
   head: Uint8Array | undefined;
   headFor: object | undefined;
@@ -85,7 +87,7 @@ export class DeviceSequencer {
       const loaded = await loadSeqState(this.file);
       const epoch = loaded.base + 1;
       if (epoch > MAX_EPOCH) throw new ShardwiseError('E_SEQ_STATE', `sequence epoch exhausted (${epoch} > ${MAX_EPOCH}); delete ${this.file}* to restart numbering`);
-      for (const [id, counter] of loaded.devices) this.slots.set(id, { counter, head: undefined, headFor: undefined });
+      for (const [id, counter] of loaded.devices) this.slots.set(id, { id, counter, head: undefined, headFor: undefined });
       this.setEpoch(epoch);
       try {
         await writeSeqState(this.file, this.serialise());
@@ -102,7 +104,7 @@ export class DeviceSequencer {
   /** The slot of a device (created at counter 0). Keep it while wrapping several records of the device. */
   slot(deviceId: string): SeqSlot {
     let s = this.slots.get(deviceId);
-    if (!s) this.slots.set(deviceId, (s = { counter: 0, head: undefined, headFor: undefined }));
+    if (!s) this.slots.set(deviceId, (s = { id: deviceId, counter: 0, head: undefined, headFor: undefined }));
     return s;
   }
 

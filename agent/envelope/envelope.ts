@@ -16,7 +16,7 @@ import type { Clock } from '../core/clock.ts';
 import type { SourceRecord } from '../sources/source.ts';
 import type { DeviceSequencer } from './device-sequencer.ts';
 import { enrichedHead, writeEnriched } from './enriched-writer.ts';
-import { isJsonText } from './json-check.ts';
+import { isJsonText } from '../core/json-check.ts';
 
 export type EnvelopeMode = 'raw' | 'enriched';
 
@@ -61,7 +61,7 @@ export class EnvelopeStage {
   private readonly seqr: DeviceSequencer;
   private readonly clock: Clock;
   private readonly gatewayId: string;
-  private readonly jsonSources: ReadonlySet<string>;
+  private jsonSources: ReadonlySet<string>;
   private readonly tokens = new Map<string, SourceToken>();
   private lastSource: string | undefined;
   private lastToken: SourceToken = { trusted: false };
@@ -72,6 +72,13 @@ export class EnvelopeStage {
     this.clock = opts.clock ?? systemClock;
     this.gatewayId = opts.gatewayId;
     this.jsonSources = new Set(opts.jsonSources ?? []);
+  }
+
+  /** A reload changed the sources: call between stopping the old ones and starting the new ones. */
+  setJsonSources(names: Iterable<string>): void {
+    this.jsonSources = new Set(names);
+    this.tokens.clear(); // new tokens: cached heads built for the old ones are rebuilt
+    this.lastSource = undefined;
   }
 
   /** Wraps one record; `ingestTime` defaults to now. */
@@ -89,7 +96,7 @@ export class EnvelopeStage {
       }
       payload = enrich(slot.head, seq, eventTime, ingestTime, rec, token.trusted);
     }
-    return { deviceId: rec.deviceId, source, eventTime, ingestTime, seq, payload, fields: rec.fields };
+    return { deviceId: slot.id, source, eventTime, ingestTime, seq, payload, fields: rec.fields };
   }
 
   private tokenFor(source: string): SourceToken {

@@ -29,13 +29,22 @@ export type RejectReason =
   /** The keying strategy could not build a key (e.g. the keyed field is missing). */
   | 'no-partition-key';
 
+export interface AcceptOptions {
+  /**
+   * The input keeps these records and can read them again (files, video segments on disk): the
+   * next stage may then hold the call back instead of buffering (spill mode does not write such
+   * records to disk while Kinesis keeps up). MQTT messages are not replayable.
+   */
+  readonly replayable?: boolean;
+}
+
 export interface Downstream {
   /**
    * Hand records to the next stage. Resolves once they are held as durably as configured.
    * While the next stage applies backpressure (spool full with onFull=block) it stays pending;
    * a source must not acknowledge upstream before it resolves.
    */
-  accept(source: string, records: readonly SourceRecord[]): Promise<void>;
+  accept(source: string, records: readonly SourceRecord[], opts?: AcceptOptions): Promise<void>;
   /** Bad input: counted by reason and written to the dead-letter file. Never throws. */
   reject(source: string, reason: RejectReason, raw: Uint8Array | string, detail?: string): void;
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { isUtf8 } from 'node:buffer';
 import { describe, it } from 'node:test';
-import { isJsonText, MAX_DEPTH } from '../../agent/envelope/json-check.ts';
+import { isJsonText, MAX_DEPTH } from '../../agent/core/json-check.ts';
 import { seededRandom as prng } from '../support/fault-deciders.ts';
 
 const b = (s: string): Buffer => Buffer.from(s, 'utf8');

@@ -49,8 +49,8 @@ async function runOn(
 }
 
 describe('file source: JSON Lines', () => {
-  it('parses only for a field rule and passes the parsed object on; payload is the line', async () => {
-    const ds = await runOn('a.log', '{"d":"s1","t":"2024-01-02T03:04:05Z"}\r\n{"d":7,"t":1700000000000}\n', { eventTimeField: 't' }, {
+  it('parses only for a field rule and passes the parsed object on when keying needs it; payload is the line', async () => {
+    const ds = await runOn('a.log', '{"d":"s1","t":"2024-01-02T03:04:05Z"}\r\n{"d":7,"t":1700000000000}\n', { eventTimeField: 't', keepFields: true }, {
       accepted: 2,
       rejected: 0,
     });
@@ -95,6 +95,18 @@ describe('file source: JSON Lines', () => {
   it('skips empty lines by default', async () => {
     const ds = await runOn('a.log', '\n{"d":"a"}\n\n', {}, { accepted: 1, rejected: 0 });
     assert.equal(ds.accepted[0]?.deviceId, 'a');
+  });
+
+  it('without keepFields the same lines are scanned, not parsed: same ids and times, no fields', async () => {
+    const ds = await runOn('a.log', '{"d":"s1","t":"2024-01-02T03:04:05Z"}\r\n{"d":7,"t":1700000000000}\n{"d":"x",}\n', { eventTimeField: 't' }, {
+      accepted: 2,
+      rejected: 1,
+    });
+    assert.deepEqual(ds.accepted.map((r) => [r.deviceId, r.eventTime, r.fields]), [
+      ['s1', Date.UTC(2024, 0, 2, 3, 4, 5), undefined],
+      ['7', 1700000000000, undefined],
+    ]);
+    assert.deepEqual(ds.reasons(), ['malformed-json']);
   });
 
   it('with a fixed id checks structure only (no parse, no fields)', async () => {

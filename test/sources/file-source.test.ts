@@ -60,7 +60,7 @@ async function tracked(dir: string, path: string): Promise<boolean> {
 const line = (seq: number): string => `{"d":"dev-${seq % 3}","seq":${seq}}\n`;
 
 function seqs(ds: CollectingDownstream): number[] {
-  return ds.accepted.map((r) => (r.fields as { seq: number }).seq);
+  return ds.accepted.map((r) => (JSON.parse(Buffer.from(r.payload).toString()) as { seq: number }).seq);
 }
 
 function range(n: number): number[] {

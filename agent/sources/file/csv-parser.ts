@@ -1,6 +1,9 @@
 /**
- * CSV with a header line. The first line of each file names the columns; a later line equal to the
- * header (a writer that re-writes it after copytruncate) is skipped. Quoted cells follow RFC 4180
+ * CSV rows → records. With a header (`header: true`, the default) the first line of each file
+ * names the columns, or is skipped when `columns` overrides it; a later line equal to the header (a
+ * writer that re-writes it after copytruncate) is skipped. Without a header (`header: false`)
+ * every line is a row and `columns` names the cells. A row whose number of cells differs from the
+ * number of columns is rejected as `malformed-csv` with both counts. Quoted cells follow RFC 4180
  * (`"a,b"`, `""` for a quote) within one line; a quoted cell spanning lines is not supported (the
  * source is line-based) and is rejected as `malformed-csv`.
  */
@@ -9,6 +12,12 @@ import type { LineParser, LineRejector } from './line-parser.ts';
 import { toDeviceId, toEventTime } from './fields.ts';
 import type { FieldPath } from './fields.ts';
 
+/** Where the column names come from (see the file comment). */
+export interface CsvLayout {
+  readonly header: boolean;
+  readonly columns?: readonly string[] | undefined;
+}
+
 export class CsvParser implements LineParser {
   private readonly delimiter: string;
   private readonly payloadMode: 'line' | 'json';
@@ -16,6 +25,9 @@ export class CsvParser implements LineParser {
   private readonly idField: FieldPath | undefined;
   private readonly timeField: FieldPath | undefined;
   private readonly rejector: LineRejector;
+  private readonly headerLine: boolean;
+  /** From `csv.columns`: fixed names (header line skipped, or none at all). */
+  private readonly fixedColumns: readonly string[] | undefined;
   private columns: readonly string[] | undefined;
   private headerBytes: Buffer | undefined;
   private readonly cells: string[] = [];
@@ -27,7 +39,12 @@ export class CsvParser implements LineParser {
     idField: FieldPath | undefined,
     timeField: FieldPath | undefined,
     rejector: LineRejector,
+    layout: CsvLayout = { header: true },
   ) {
+    this.headerLine = layout.header;
+    this.fixedColumns = layout.columns;
+    if (!layout.header && layout.columns === undefined) throw new RangeError('csv: columns are required without a header line');
+    this.columns = layout.header ? undefined : layout.columns;
     this.delimiter = delimiter;
     this.payloadMode = payloadMode;
     this.fileDeviceId = fileDeviceId;
@@ -36,15 +53,20 @@ export class CsvParser implements LineParser {
     this.rejector = rejector;
   }
 
+  /** The column names are known (header line seen, or fixed by `columns`). */
   get hasHeader(): boolean {
     return this.columns !== undefined;
   }
 
-  /** Takes `line` as the header (first line of the file; also used when resuming mid-file). */
+  /**
+   * Takes `line` as the header (first line of the file; also used when resuming mid-file). Without
+   * a header line this does nothing; with `columns` the line is only remembered (to skip it).
+   */
   setHeader(line: Buffer): boolean {
+    if (!this.headerLine) return true;
     const cells: string[] = [];
     if (!splitCsv(line.toString('utf8'), this.delimiter, cells) || cells.length === 0) return false;
-    this.columns = cells;
+    this.columns = this.fixedColumns ?? cells;
     this.headerBytes = Buffer.from(line);
     return true;
   }
@@ -64,7 +86,8 @@ export class CsvParser implements LineParser {
     }
     const cols = this.columns;
     if (cells.length !== cols.length) {
-      this.rejector.reject('malformed-csv', line, `${cells.length} columns, header has ${cols.length}`);
+      const expected = this.fixedColumns === undefined ? `header has ${cols.length}` : `csv.columns has ${cols.length}`;
+      this.rejector.reject('malformed-csv', line, `${cells.length} columns, ${expected}`);
       return undefined;
     }
     const fields: Record<string, unknown> = {};

@@ -12,8 +12,14 @@ export type DeviceIdRule =
 export interface CsvOptions {
   /** One character, e.g. `,` or `;` or `\t`. */
   readonly delimiter: string;
-  /** The first line of every file names the columns (the only mode supported). */
-  readonly header: true;
+  /**
+   * `true`: the first line of every file is a header line. It names the columns unless `columns`
+   * is given (then it is skipped and `columns` wins). `false`: every line is a row; `columns` is
+   * required.
+   */
+  readonly header: boolean;
+  /** Column names: required with `header: false`; with `header: true` they override the header line. */
+  readonly columns?: readonly string[];
   /** `line` (default): payload is the row's bytes; `json`: payload is the row as a JSON object. */
   readonly payload?: 'line' | 'json';
 }
@@ -36,6 +42,8 @@ export interface FileSourceOptions {
   readonly eventTimeField?: string;
   /** jsonl: parse every line even when no field is needed (full validation, `fields` passed on). Default false: a cheap structural check only. */
   readonly validateJson?: boolean;
+  /** jsonl: hand the parsed fields on (keying by field or template needs them). Default false: lines are only scanned. */
+  readonly keepFields?: boolean;
   /** Empty lines: `skip` (default) or `reject` with reason `empty`. */
   readonly emptyLines?: 'skip' | 'reject';
   /** Minimum time between checkpoint writes; 0 = after every accepted batch. Default 1000. */
@@ -65,6 +73,12 @@ export function resolveFileOptions(o: FileSourceOptions): ResolvedFileOptions {
   if ('fromField' in o.deviceId && o.format === 'raw') throw bad('deviceId.fromField needs format jsonl or csv');
   if (o.format === 'csv' && (o.csv === undefined || o.csv.delimiter.length !== 1)) {
     throw bad('format csv needs csv.delimiter (one character)');
+  }
+  const csv = o.csv;
+  if (o.format === 'csv' && csv !== undefined) {
+    if (!csv.header && (csv.columns === undefined || csv.columns.length === 0)) throw bad('csv.columns: required when csv.header is false');
+    if (csv.columns !== undefined && new Set(csv.columns).size !== csv.columns.length) throw bad('csv.columns: names must be unique');
+    if (csv.columns?.some((c) => c.length === 0)) throw bad('csv.columns: names must not be empty');
   }
   if (o.eventTimeField !== undefined && o.format === 'raw') throw bad('eventTimeField needs format jsonl or csv');
   const maxLine = Math.max(1, Math.floor(o.maxLineBytes));

@@ -22,11 +22,10 @@ import type { FileSourceOptions, ResolvedFileOptions } from './file-source-optio
 import { PathTemplate } from './path-template.ts';
 import { Tailer } from './tailer.ts';
 import type { TailerHost } from './tailer.ts';
+import { PollingLifecycle } from '../common/polling-lifecycle.ts';
 import { PollProblems, Sleeper } from '../common/poll-problems.ts';
 
 const PUMP_BUDGET_BYTES = 8 * 1024 * 1024;
-
-type Phase = 'new' | 'starting' | 'running' | 'stopping' | 'stopped';
 
 export class FileSource implements Source, TailerHost {
   readonly kind = 'file';
@@ -38,11 +37,20 @@ export class FileSource implements Source, TailerHost {
   private readonly tailers = new Map<string, Tailer>();
   private readonly problems = new PollProblems((path, message) => this.downstream.reject(this.name, 'unreadable-file', path, message));
   private readonly sleeper = new Sleeper();
-  private phase: Phase = 'new';
+  private readonly life = new PollingLifecycle({
+    prepare: async () => {
+      await this.store.load();
+      await this.discover(true);
+    },
+    loop: () => this.run(),
+    wake: () => this.sleeper.wakeUp(),
+    drain: () => this.flushCheckpoint(true),
+    release: async () => {
+      for (const t of this.tailers.values()) await t.close();
+      this.tailers.clear();
+    },
+  });
   private ds: Downstream | undefined;
-  private startPromise: Promise<void> | undefined;
-  private loopPromise: Promise<void> | undefined;
-  private stopPromise: Promise<void> | undefined;
   private lastScan = -Infinity;
 
   constructor(options: FileSourceOptions, clock: Clock = systemClock) {
@@ -60,7 +68,7 @@ export class FileSource implements Source, TailerHost {
   }
 
   get stopping(): boolean {
-    return this.phase !== 'running';
+    return !this.life.running;
   }
 
   monoNow(): number {
@@ -69,16 +77,12 @@ export class FileSource implements Source, TailerHost {
 
   /** Loads the checkpoint, scans once (startAt applies to this scan only), then runs in the background. */
   start(downstream: Downstream): Promise<void> {
-    if (this.phase !== 'new') return this.startPromise ?? Promise.resolve();
-    this.phase = 'starting';
-    this.ds = downstream;
-    this.startPromise = this.doStart();
-    return this.startPromise;
+    if (this.life.phase === 'new') this.ds = downstream;
+    return this.life.start();
   }
 
   stop(): Promise<void> {
-    this.stopPromise ??= this.doStop();
-    return this.stopPromise;
+    return this.life.stop();
   }
 
   health(): SourceHealth {
@@ -86,8 +90,8 @@ export class FileSource implements Source, TailerHost {
     for (const t of this.tailers.values()) if (t.rotated) rotated++;
     const n = this.tailers.size;
     const base =
-      this.phase === 'running' ? `watching ${n} file${n === 1 ? '' : 's'}${rotated > 0 ? ` (${rotated} rotated)` : ''}` : this.phase;
-    return this.problems.health(this.phase === 'running', base);
+      this.life.running ? `watching ${n} file${n === 1 ? '' : 's'}${rotated > 0 ? ` (${rotated} rotated)` : ''}` : this.life.phase;
+    return this.problems.health(this.life.running, base);
   }
 
   /** Called by a tailer after its committed offset advanced. Never throws for a failed write (retried later). */
@@ -97,38 +101,15 @@ export class FileSource implements Source, TailerHost {
     if (this.store.due(this.clock.now(), this.opts.checkpointIntervalMs)) await this.flushCheckpoint(false);
   }
 
-  private async doStart(): Promise<void> {
-    await this.store.load();
-    await this.discover(true);
-    if (this.phase !== 'starting') return;
-    this.phase = 'running';
-    this.loopPromise = this.run();
-  }
-
-  private async doStop(): Promise<void> {
-    // A failed start() already rejected to its caller; stop() only has to release what it opened.
-    if (this.startPromise !== undefined) await this.startPromise.catch(() => undefined);
-    this.phase = 'stopping';
-    this.sleeper.wakeUp();
-    try {
-      if (this.loopPromise !== undefined) await this.loopPromise;
-      await this.flushCheckpoint(true);
-    } finally {
-      for (const t of this.tailers.values()) await t.close();
-      this.tailers.clear();
-      this.phase = 'stopped';
-    }
-  }
-
   private async run(): Promise<void> {
-    while (this.phase === 'running') {
+    while (this.life.running) {
       this.problems.beginRound();
       if (this.clock.now() - this.lastScan >= this.opts.pollIntervalMs) {
         await this.discover(false).catch((e: unknown) => this.problems.failed('scan', e));
       }
       let progressed = false;
       for (const t of this.tailers.values()) {
-        if (this.phase !== 'running') break;
+        if (!this.life.running) break;
         const p = t.predecessor;
         if (p !== undefined) {
           if (!p.closed && p.hasUnread()) continue;
@@ -143,7 +124,7 @@ export class FileSource implements Source, TailerHost {
       await this.closeIdle();
       if (this.store.due(this.clock.now(), this.opts.checkpointIntervalMs)) await this.flushCheckpoint(false);
       this.problems.endRound();
-      if (!progressed && this.phase === 'running') await this.sleeper.sleep(this.opts.pollIntervalMs);
+      if (!progressed && this.life.running) await this.sleeper.sleep(this.opts.pollIntervalMs);
     }
   }
 
@@ -202,7 +183,7 @@ export class FileSource implements Source, TailerHost {
 
   private async openFound(f: FoundFile, initial: boolean): Promise<void> {
     const entry = this.store.get(f.key);
-    const t = await this.openTailer(f.path, entry?.origin ?? f.path, entry?.deviceId ?? this.deviceIdFor(f.path));
+    const t = await this.openTailer(f.path, entry?.origin ?? f.path, this.deviceIdFor(f.path) ?? entry?.deviceId);
     if (t === undefined) return;
     if (t.key !== f.key || this.tailers.has(t.key)) {
       await t.close(); // replaced between scan and open: the next scan sees the new file
@@ -230,7 +211,7 @@ export class FileSource implements Source, TailerHost {
   }
 
   private async closeIdle(): Promise<void> {
-    if (this.phase !== 'running') return; // a stopping source keeps rotated files in its checkpoint
+    if (!this.life.running) return; // a stopping source keeps rotated files in its checkpoint
     const now = this.clock.now();
     for (const t of [...this.tailers.values()]) {
       if (!t.rotated || t.hasUnread() || now - t.lastGrowth < this.opts.rotateWaitMs) continue;

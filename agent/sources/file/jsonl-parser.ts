@@ -1,9 +1,13 @@
 /**
- * JSON Lines. JSON.parse runs only when a field is needed (device id or event time from a field);
- * the parsed object is handed on as `fields` so nothing downstream parses again. Without a field
- * rule a line gets a cheap structural check only (first/last non-blank byte `{…}` or `[…]`)
- * unless `validateJson` asks for a full parse.
+ * JSON Lines. Lines whose device id or event time comes from a top-level field are validated by a
+ * byte scanner that also locates those fields (agent/core/json-check.ts): no string per line, no
+ * object, no JSON.parse. JSON.parse runs only when something downstream needs the parsed fields
+ * (`keepFields`: field/template keying), for dotted field paths, and for the rare line the scanner
+ * cannot take as is (invalid JSON, for its error message; escaped keys or ids).
+ * Without any field rule a line gets a cheap structural check only (first/last non-blank byte
+ * `{…}` or `[…]`) unless `validateJson` asks for a full parse (fields passed on).
  */
+import { JsonCapture, scanJson } from '../../core/json-check.ts';
 import type { SourceRecord } from '../source.ts';
 import type { LineParser, LineRejector } from './line-parser.ts';
 import { toDeviceId, toEventTime } from './fields.ts';
@@ -11,6 +15,13 @@ import type { FieldPath } from './fields.ts';
 
 const SP = 0x20;
 const TAB = 0x09;
+const NL = 0x0a;
+const CR = 0x0d;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const LBRACE = 0x7b;
+const ID = 0;
+const TIME = 1;
 
 export class JsonlParser implements LineParser {
   private readonly fileDeviceId: string | undefined;
@@ -18,6 +29,8 @@ export class JsonlParser implements LineParser {
   private readonly timeField: FieldPath | undefined;
   private readonly parseAll: boolean;
   private readonly rejector: LineRejector;
+  /** Set when the scanner may stand in for JSON.parse (no fields kept, top-level paths only). */
+  private readonly capture: JsonCapture | undefined;
 
   constructor(
     fileDeviceId: string | undefined,
@@ -25,16 +38,45 @@ export class JsonlParser implements LineParser {
     timeField: FieldPath | undefined,
     validate: boolean,
     rejector: LineRejector,
+    keepFields = false,
   ) {
     this.fileDeviceId = fileDeviceId;
     this.idField = idField;
     this.timeField = timeField;
-    this.parseAll = validate || idField !== undefined || timeField !== undefined;
+    this.parseAll = validate || keepFields || idField !== undefined || timeField !== undefined;
     this.rejector = rejector;
+    const topLevel = (f: FieldPath | undefined): boolean => f === undefined || !f.path.includes('.');
+    this.capture = !keepFields && !validate && topLevel(idField) && topLevel(timeField) ? new JsonCapture([idField?.path ?? '', timeField?.path ?? '']) : undefined;
   }
 
   parse(chunk: Buffer, start: number, end: number): SourceRecord | undefined {
     if (!this.parseAll) return this.unparsed(chunk, start, end);
+    return (this.capture !== undefined && this.scanned(chunk, start, end, this.capture)) || this.parsed(chunk, start, end);
+  }
+
+  /** The fast path; undefined hands the line to `parsed` (which also words every rejection). */
+  private scanned(chunk: Buffer, start: number, end: number, c: JsonCapture): SourceRecord | undefined {
+    if (!scanJson(chunk, start, end, c) || c.escapedKey) return undefined;
+    let a = start;
+    while (chunk[a] === SP || chunk[a] === TAB || chunk[a] === NL || chunk[a] === CR) a++;
+    if (chunk[a] !== LBRACE) return undefined;
+    let deviceId = this.fileDeviceId;
+    if (this.idField !== undefined) {
+      const v = scalarAt(chunk, c.start[ID] as number, c.end[ID] as number);
+      if (v === ESCAPED) return undefined;
+      deviceId = toDeviceId(v);
+    }
+    if (deviceId === undefined) return undefined;
+    let eventTime: number | undefined;
+    if (this.timeField !== undefined) {
+      const v = scalarAt(chunk, c.start[TIME] as number, c.end[TIME] as number);
+      if (v === ESCAPED) return undefined;
+      eventTime = toEventTime(v);
+    }
+    return { deviceId, eventTime, payload: chunk.subarray(start, end), fields: undefined };
+  }
+
+  private parsed(chunk: Buffer, start: number, end: number): SourceRecord | undefined {
     let value: unknown;
     try {
       value = JSON.parse(chunk.toString('utf8', start, end));
@@ -74,4 +116,22 @@ export class JsonlParser implements LineParser {
     }
     return { deviceId: this.fileDeviceId, eventTime: undefined, payload: chunk.subarray(start, end), fields: undefined };
   }
+}
+
+/** Marks a string value with escapes: JSON.parse must decode it. */
+const ESCAPED = Symbol('escaped');
+
+/**
+ * The value whose raw text spans chunk[s, e) (s < 0: absent), as JSON.parse would give it for a
+ * string without escapes or a number; undefined for other values (they make no id or time).
+ */
+function scalarAt(chunk: Buffer, s: number, e: number): string | number | undefined | typeof ESCAPED {
+  if (s < 0) return undefined;
+  const first = chunk[s] as number;
+  if (first === QUOTE) {
+    for (let i = s + 1; i < e - 1; i++) if (chunk[i] === BACKSLASH) return ESCAPED;
+    return chunk.toString('utf8', s + 1, e - 1);
+  }
+  if (first === 0x2d || (first >= 0x30 && first <= 0x39)) return Number(chunk.toString('latin1', s, e));
+  return undefined;
 }

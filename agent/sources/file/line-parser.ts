@@ -51,10 +51,10 @@ export function createLineParser(
     case 'raw':
       return new RawParser(fileDeviceId, rejector);
     case 'jsonl':
-      return new JsonlParser(fileDeviceId, idField, timeField, opts.validateJson === true, rejector);
+      return new JsonlParser(fileDeviceId, idField, timeField, opts.validateJson === true, rejector, opts.keepFields === true);
     case 'csv': {
       const csv = opts.csv ?? { delimiter: ',', header: true };
-      return new CsvParser(csv.delimiter, csv.payload ?? 'line', fileDeviceId, idField, timeField, rejector);
+      return new CsvParser(csv.delimiter, csv.payload ?? 'line', fileDeviceId, idField, timeField, rejector, csv);
     }
   }
 }

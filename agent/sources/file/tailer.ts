@@ -9,7 +9,7 @@
  * A partial last line stays in `carry` until its newline arrives.
  */
 import { isUtf8 } from 'node:buffer';
-import type { Downstream, RejectReason, SourceRecord } from '../source.ts';
+import type { AcceptOptions, Downstream, RejectReason, SourceRecord } from '../source.ts';
 import type { ResolvedFileOptions } from './file-source-options.ts';
 import type { CheckpointEntry } from './checkpoint-store.ts';
 import { CsvParser } from './csv-parser.ts';
@@ -19,6 +19,8 @@ import { OpenFile } from './open-file.ts';
 
 const RAW_SAMPLE_BYTES = 4096;
 const NL = 0x0a;
+/** Lines stay in the file until checkpointed: the spool need not copy them to disk. */
+const REPLAYABLE: AcceptOptions = { replayable: true };
 const CR = 0x0d;
 const EMPTY = Buffer.alloc(0);
 
@@ -121,6 +123,11 @@ export class Tailer implements LineRejector {
         }
         const want = Math.min(size - this.readPos, this.host.opts.readChunkBytes);
         if (want <= 0) break;
+        // copytruncate then a write past our offset: the size does not tell, the first bytes do.
+        if (this.readPos > 0 && (await this.file.headChanged())) {
+          await this.truncated();
+          continue;
+        }
         const carryLen = this.carry === undefined ? 0 : this.carry.length;
         const buf = Buffer.allocUnsafe(carryLen + want);
         if (this.carry !== undefined) this.carry.copy(buf, 0);
@@ -268,7 +275,7 @@ export class Tailer implements LineRejector {
       const batch = this.batch;
       this.batch = [];
       this.batchBytes = 0;
-      await this.host.downstream.accept(this.host.opts.name, batch);
+      await this.host.downstream.accept(this.host.opts.name, batch, REPLAYABLE);
     }
     if (end !== this.committedPos) {
       this.committedPos = end;

@@ -10,7 +10,16 @@
  */
 import { readFile, readdir, statfs } from 'node:fs/promises';
 import { cpus, uptime } from 'node:os';
-import si from 'systeminformation';
+import type { Systeminformation } from 'systeminformation';
+
+/** systeminformation is loaded on first use only (off Linux): it costs ~10 MB of memory to load. */
+let siModule: Promise<typeof import('systeminformation')> | undefined;
+const loadSi = (): Promise<typeof import('systeminformation')> => (siModule ??= import('systeminformation'));
+type Si = { mem(): Promise<Systeminformation.MemData>; networkStats(i: string): Promise<Systeminformation.NetworkStatsData[]>; cpuTemperature(): Promise<Systeminformation.CpuTemperatureData> };
+async function si(): Promise<Si> {
+  const m = await loadSi();
+  return (m as unknown as { default?: Si }).default ?? (m as unknown as Si);
+}
 
 const LINUX = process.platform === 'linux';
 
@@ -60,7 +69,7 @@ export async function readMemory(): Promise<MemInfo> {
     const avail = kib(text, 'MemAvailable:');
     return { usedBytes: total - avail, totalBytes: total };
   }
-  const m = await si.mem();
+  const m = await (await si()).mem();
   return { usedBytes: m.total - m.available, totalBytes: m.total };
 }
 
@@ -106,7 +115,7 @@ export async function readNetCounters(): Promise<NetCounters> {
     }
     return out;
   }
-  for (const s of await si.networkStats('*')) {
+  for (const s of await (await si()).networkStats('*')) {
     if (s.iface !== 'lo' && s.iface !== 'lo0') out.set(s.iface, { rx: s.rx_bytes, tx: s.tx_bytes });
   }
   return out;
@@ -119,7 +128,7 @@ export async function readNetCounters(): Promise<NetCounters> {
 export async function temperatureReader(): Promise<() => Promise<number | null>> {
   if (!LINUX) {
     return async () => {
-      const t = await si.cpuTemperature();
+      const t = await (await si()).cpuTemperature();
       return typeof t.main === 'number' && Number.isFinite(t.main) ? t.main : null;
     };
   }

@@ -5,12 +5,15 @@
  *
  * One accept in flight at a time keeps records in arrival order and lets batches grow while the
  * downstream is slow (group commit). Refused messages are dead-lettered through
- * `Downstream.reject` and acknowledged in their turn. When an accept rejects, the connection's
- * acks stop for good (`Link.alive = false`) and the source drops the connection, so the broker
- * redelivers everything unacknowledged on the next one (persistent session).
+ * `Downstream.reject` and acknowledged in their turn. Due acks are written together
+ * (ack-flusher.ts: at once when a quarter of `maxInflight` is due, else within `ackDelayMs`, and at
+ * once when stopping). When an accept rejects, the connection's acks stop for good
+ * (`Link.alive = false`) and the source drops the connection, so the broker redelivers everything
+ * unacknowledged on the next one (persistent session).
  */
 import type { IPublishPacket } from 'mqtt';
 import type { Downstream, RejectReason, SourceRecord } from '../source.ts';
+import { ACK_DELAY_MS, AckFlusher } from './ack-flusher.ts';
 import type { AckQueue } from './ack-queue.ts';
 import type { PumpGate } from './client-hooks.ts';
 import type { FilterIndex } from './topic-filter.ts';
@@ -48,6 +51,8 @@ export interface IntakeOptions {
   readonly name: string;
   readonly maxBatch: number;
   readonly maxInflight: number;
+  /** Longest wait to gather due acks into one write (ack-flusher.ts; default 5 ms, 0 = at once). */
+  readonly ackDelayMs?: number;
 }
 
 export class Intake implements PumpGate {
@@ -68,6 +73,10 @@ export class Intake implements PumpGate {
   private tickScheduled = false;
   private closed = false;
   private idleWaiters: (() => void)[] = [];
+  private readonly acks: AckFlusher;
+  /** Refused (dead-lettered) QoS 1/2 messages since the last tick, and their link. */
+  private refusedLink: Link | null = null;
+  private refusedDue = 0;
 
   constructor(
     opts: IntakeOptions,
@@ -82,6 +91,7 @@ export class Intake implements PumpGate {
     this.decoder = decoder;
     this.filters = filters;
     this.onAcceptFailed = onAcceptFailed;
+    this.acks = new AckFlusher(opts.maxInflight, opts.ackDelayMs ?? ACK_DELAY_MS, (link) => this.flushAcks(link));
     this.counters = {
       received: 0,
       receivedByFilter: new Array<number>(filterCount + 1).fill(0),
@@ -111,7 +121,12 @@ export class Intake implements PumpGate {
       const reason = this.decoder.lastReason;
       c.rejected.set(reason, (c.rejected.get(reason) ?? 0) + 1);
       this.downstream.reject(this.opts.name, reason, payload, this.decoder.lastDetail);
-      if (seq >= 0) link.acks.markDone(seq);
+      if (seq >= 0) {
+        link.acks.markDone(seq);
+        if (this.refusedLink !== link) this.refusedDue = 0; // a dropped link's acks are moot
+        this.refusedLink = link;
+        this.refusedDue++;
+      }
     } else {
       if (this.currentLink !== link && this.current.length > 0) this.closeBatch();
       this.currentLink = link;
@@ -145,6 +160,7 @@ export class Intake implements PumpGate {
     this.closed = true;
     if (this.current.length > 0) this.closeBatch();
     this.pump();
+    this.acks.flush();
   }
 
   /** Resolves true once every batch went through accept, false after `timeoutMs`. */
@@ -166,7 +182,13 @@ export class Intake implements PumpGate {
   private readonly onTick = (): void => {
     this.tickScheduled = false;
     if (this.current.length > 0) this.closeBatch();
-    if (this.currentLink !== null) this.flushAcks(this.currentLink); // acks of refused messages
+    const refused = this.refusedLink;
+    if (refused !== null) {
+      // acks of refused (dead-lettered) messages: due now, in arrival order with the rest
+      this.refusedLink = null;
+      this.acks.soon(refused, this.refusedDue, this.closed);
+      this.refusedDue = 0;
+    }
     this.pump();
   };
 
@@ -178,10 +200,16 @@ export class Intake implements PumpGate {
 
   private pump(): void {
     if (this.inFlight !== null) return;
-    const b = this.ready.shift();
+    let b = this.ready.shift();
     if (b === undefined) {
       this.notifyIdle();
       return;
+    }
+    // Batches closed while the previous accept was pending go down together (up to maxBatch):
+    // one accept per event-loop turn would cap a durable spool at one small batch per fsync.
+    while (this.ready.length > 0 && this.ready[0]!.link === b.link && b.records.length + this.ready[0]!.records.length <= this.opts.maxBatch) {
+      const next = this.ready.shift()!;
+      b = { records: b.records.concat(next.records), link: b.link, seqEnd: Math.max(b.seqEnd, next.seqEnd) };
     }
     this.inFlight = b;
     let accepted: Promise<void>;
@@ -198,7 +226,7 @@ export class Intake implements PumpGate {
     this.counters.accepted += b.records.length;
     if (b.link !== null && b.link.alive) {
       b.link.acks.doneUpTo(b.seqEnd);
-      this.flushAcks(b.link);
+      this.acks.soon(b.link, b.records.length, this.closed);
     }
     this.pump();
   };
@@ -228,6 +256,7 @@ export class Intake implements PumpGate {
 
   private notifyIdle(): void {
     if (this.idleWaiters.length === 0 || !this.isIdle()) return;
+    this.acks.flush(); // drained: no ack may wait for the timer (stop() disconnects next)
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const w of waiters) w();

@@ -15,7 +15,8 @@ import type { SegmentFile } from './segment-watcher.ts';
 export const HASH_CHUNK_BYTES = 1024 * 1024;
 
 export interface SegmentFacts {
-  readonly sha256: string;
+  /** Null when hashing is off (`hash: none`). */
+  readonly sha256: string | null;
   readonly info: ContainerInfo;
 }
 
@@ -27,7 +28,7 @@ export interface SegmentMetadata {
   readonly file: string;
   readonly path: string;
   readonly size: number;
-  readonly sha256: string;
+  readonly sha256: string | null;
   readonly mtime: string;
   readonly container: ContainerInfo['container'];
   readonly durationMs: number | null;
@@ -38,7 +39,15 @@ export interface SegmentMetadata {
 }
 
 export class SegmentReader {
-  private readonly buf = Buffer.allocUnsafe(HASH_CHUNK_BYTES);
+  private buffer: Buffer | undefined;
+
+  /** `hash: false` skips the sha256 pass (the container probe still reads the headers it needs). */
+  constructor(private readonly hash = true) {}
+
+  private get buf(): Buffer {
+    this.buffer ??= Buffer.allocUnsafe(HASH_CHUNK_BYTES);
+    return this.buffer;
+  }
 
   /** Facts about `f`, or `changed` when the file is not the one that was declared finished any more. */
   async read(f: SegmentFile, stopping: () => boolean): Promise<SegmentFacts | 'changed' | 'stopped'> {
@@ -46,8 +55,8 @@ export class SegmentReader {
     try {
       const before = await fh.stat({ bigint: true });
       if (`${before.dev}:${before.ino}` !== f.key || Number(before.size) !== f.size || before.mtimeNs !== f.mtimeNs) return 'changed';
-      const hash = createHash('sha256');
-      for (let pos = 0; pos < f.size; ) {
+      const hash = this.hash ? createHash('sha256') : undefined;
+      for (let pos = 0; hash !== undefined && pos < f.size; ) {
         if (stopping()) return 'stopped';
         const { bytesRead } = await fh.read(this.buf, 0, Math.min(this.buf.length, f.size - pos), pos);
         if (bytesRead === 0) return 'changed';
@@ -57,7 +66,7 @@ export class SegmentReader {
       const info = await probeContainer(new FileByteSource(fh, f.size));
       const after = await fh.stat({ bigint: true });
       if (after.size !== before.size || after.mtimeNs !== before.mtimeNs) return 'changed';
-      return { sha256: hash.digest('hex'), info };
+      return { sha256: hash === undefined ? null : hash.digest('hex'), info };
     } finally {
       await fh.close();
     }

@@ -7,6 +7,7 @@
  * therefore never re-reports an accepted segment, and a segment whose accept did not resolve is
  * reported again with the same sequence number.
  */
+import { isAbsolute, relative, sep } from 'node:path';
 import type { Clock } from '../../core/clock.ts';
 import { systemClock } from '../../core/clock.ts';
 import type { Downstream, Source, SourceHealth, SourceRecord } from '../source.ts';
@@ -17,9 +18,8 @@ import { SegmentWatcher, scanSegments } from './segment-watcher.ts';
 import type { SegmentFile } from './segment-watcher.ts';
 import { resolveVideoOptions } from './video-source-options.ts';
 import type { ResolvedVideoOptions, VideoSourceOptions } from './video-source-options.ts';
+import { PollingLifecycle } from '../common/polling-lifecycle.ts';
 import { PollProblems, Sleeper } from '../common/poll-problems.ts';
-
-type Phase = 'new' | 'starting' | 'running' | 'stopping' | 'stopped';
 
 interface Pending {
   readonly f: SegmentFile;
@@ -37,17 +37,21 @@ export class VideoSource implements Source {
   private readonly clock: Clock;
   private readonly store: ProcessedStore;
   private readonly watcher: SegmentWatcher;
-  private readonly template: PathTemplate;
-  private readonly reader = new SegmentReader();
+  /** Undefined with `cameraId.fixed`. */
+  private readonly template: PathTemplate | undefined;
+  private readonly reader: SegmentReader;
   /** Segments refused (no camera id), by key → signature, so they are refused once, not every poll. */
   private readonly refused = new Map<string, string>();
   private readonly problems = new PollProblems((path, message) => this.downstream.reject(this.name, 'unreadable-file', path, message));
   private readonly sleeper = new Sleeper();
-  private phase: Phase = 'new';
+  private readonly life = new PollingLifecycle({
+    prepare: () => this.store.load(),
+    loop: () => this.run(),
+    wake: () => this.sleeper.wakeUp(),
+    drain: () => this.store.flush(),
+    release: () => Promise.resolve(),
+  });
   private ds: Downstream | undefined;
-  private startPromise: Promise<void> | undefined;
-  private loopPromise: Promise<void> | undefined;
-  private stopPromise: Promise<void> | undefined;
   private prevScanWall: number | undefined;
   private reported = 0;
 
@@ -57,54 +61,32 @@ export class VideoSource implements Source {
     this.clock = clock;
     this.store = new ProcessedStore(options.statePath);
     this.watcher = new SegmentWatcher(this.opts.stableForMs);
-    this.template = new PathTemplate(options.cameraId.fromPath, `sources.${options.name}.cameraId.fromPath`);
+    const rule = options.cameraId;
+    this.template = 'fromPath' in rule ? new PathTemplate(rule.fromPath, `sources.${options.name}.cameraId.fromPath`) : undefined;
+    this.reader = new SegmentReader(this.opts.hash === 'sha256');
   }
 
   start(downstream: Downstream): Promise<void> {
-    if (this.phase !== 'new') return this.startPromise ?? Promise.resolve();
-    this.phase = 'starting';
-    this.ds = downstream;
-    this.startPromise = this.doStart();
-    return this.startPromise;
+    if (this.life.phase === 'new') this.ds = downstream;
+    return this.life.start();
   }
 
   stop(): Promise<void> {
-    this.stopPromise ??= this.doStop();
-    return this.stopPromise;
+    return this.life.stop();
   }
 
   health(): SourceHealth {
-    const base = this.phase === 'running' ? `watching ${this.opts.dir}: ${this.watcher.watching} pending, ${this.reported} reported` : this.phase;
-    return this.problems.health(this.phase === 'running', base);
+    const base = this.life.running ? `watching ${this.opts.dir}: ${this.watcher.watching} pending, ${this.reported} reported` : this.life.phase;
+    return this.problems.health(this.life.running, base);
   }
 
   private get running(): boolean {
-    return this.phase === 'running';
+    return this.life.running;
   }
 
   private get downstream(): Downstream {
     if (this.ds === undefined) throw new Error(`video source ${this.name} used before start()`);
     return this.ds;
-  }
-
-  private async doStart(): Promise<void> {
-    await this.store.load();
-    if (this.phase !== 'starting') return;
-    this.phase = 'running';
-    this.loopPromise = this.run();
-  }
-
-  private async doStop(): Promise<void> {
-    // A failed start() already rejected to its caller; stop() only has to wind down.
-    if (this.startPromise !== undefined) await this.startPromise.catch(() => undefined);
-    this.phase = 'stopping';
-    this.sleeper.wakeUp();
-    try {
-      if (this.loopPromise !== undefined) await this.loopPromise;
-      await this.store.flush();
-    } finally {
-      this.phase = 'stopped';
-    }
   }
 
   private async run(): Promise<void> {
@@ -145,11 +127,11 @@ export class VideoSource implements Source {
     const nextSeq = new Map<string, number>();
     for (const f of files) {
       if (!this.running) return;
-      const camera = this.template.match(f.path);
+      const camera = this.cameraOf(f.path);
       if (camera === undefined) {
         this.refused.set(f.key, signature(f));
         this.watcher.forget(f.key);
-        this.downstream.reject(this.name, 'no-device-id', f.path, `path does not fit cameraId.fromPath ${this.template.template}`);
+        this.downstream.reject(this.name, 'no-device-id', f.path, `path does not fit cameraId.fromPath ${this.template?.template ?? ''}`);
         continue;
       }
       let facts: Awaited<ReturnType<SegmentReader['read']>>;
@@ -171,7 +153,7 @@ export class VideoSource implements Source {
     }
     if (batch.length === 0 || !this.running) return;
     try {
-      await this.downstream.accept(this.name, batch.map((p) => p.record));
+      await this.downstream.accept(this.name, batch.map((p) => p.record), { replayable: true });
     } catch (e) {
       this.problems.failed('accept', e); // not marked processed: reported again (same sequence numbers) next poll
       return;
@@ -182,6 +164,16 @@ export class VideoSource implements Source {
       this.reported++;
     }
     await this.flushState();
+  }
+
+  /** `fixed`, or the template matched against the absolute path (absolute template) or the path relative to `dir`. */
+  private cameraOf(path: string): string | undefined {
+    const rule = this.opts.cameraId;
+    if ('fixed' in rule) return rule.fixed;
+    const t = this.template as PathTemplate;
+    if (isAbsolute(t.template)) return t.match(path);
+    const rel = relative(this.opts.dir, path);
+    return t.match(sep === '/' ? rel : rel.split(sep).join('/'));
   }
 
   private async flushState(): Promise<void> {

@@ -13,6 +13,45 @@ const ARR = 2;
 const stack = new Uint8Array(MAX_DEPTH);
 /** Set by `str` when a string holds a byte ≥ 0x80 (only strings may): then UTF-8 is checked once at the end. */
 let sawHigh = false;
+/** The capture of the running scan (undefined: plain validation). */
+let cap: JsonCapture | undefined;
+/** Slot whose value is being scanned, or -1. */
+let capSlot = -1;
+
+/**
+ * Top-level members of an object to locate while validating, so a caller can read a field or two
+ * without JSON.parse building the whole object. After a scan, `start[k]`/`end[k]` span the raw
+ * value text of `keys[k]` (the last occurrence, as JSON.parse keeps), or -1 when absent.
+ */
+export class JsonCapture {
+  readonly keys: readonly Uint8Array[];
+  readonly start: Int32Array;
+  readonly end: Int32Array;
+  /** A top-level key held an escape sequence: it might spell a wanted key, so the spans are not trustworthy. */
+  escapedKey = false;
+  constructor(keys: readonly string[]) {
+    this.keys = keys.map((k) => Buffer.from(k, 'utf8'));
+    this.start = new Int32Array(keys.length);
+    this.end = new Int32Array(keys.length);
+  }
+  reset(): void {
+    this.start.fill(-1);
+    this.end.fill(-1);
+    this.escapedKey = false;
+  }
+}
+
+/** Like isJsonText, also filling `capture` (reset first) with the spans of its keys' values. */
+export function scanJson(b: Uint8Array, start: number, end: number, capture: JsonCapture): boolean {
+  capture.reset();
+  cap = capture;
+  capSlot = -1;
+  try {
+    return isJsonText(b, start, end);
+  } finally {
+    cap = undefined;
+  }
+}
 
 // Character codes.
 const QUOTE = 0x22;
@@ -29,6 +68,7 @@ const DOT = 0x2e;
 const ZERO = 0x30;
 
 export function isJsonText(b: Uint8Array, start = 0, end = b.length): boolean {
+  if (cap === undefined) capSlot = -1;
   let i = ws(b, start, end);
   let depth = 0;
   sawHigh = false;
@@ -45,7 +85,7 @@ export function isJsonText(b: Uint8Array, start = 0, end = b.length): boolean {
         i++;
       } else {
         if (c === LBRACE) {
-          i = key(b, i, end);
+          i = key(b, i, end, depth);
           if (i < 0) return false;
         }
         continue;
@@ -68,6 +108,10 @@ export function isJsonText(b: Uint8Array, start = 0, end = b.length): boolean {
     } else return false;
     // After a value: close containers or move to the next member.
     for (;;) {
+      if (capSlot >= 0 && depth === 1) {
+        (cap as JsonCapture).end[capSlot] = i;
+        capSlot = -1;
+      }
       i = ws(b, i, end);
       if (depth === 0) return i === end && (!sawHigh || isUtf8(b.subarray(start, end)));
       if (i >= end) return false;
@@ -76,7 +120,7 @@ export function isJsonText(b: Uint8Array, start = 0, end = b.length): boolean {
       if (d === COMMA) {
         i = ws(b, i + 1, end);
         if (top === OBJ) {
-          i = key(b, i, end);
+          i = key(b, i, end, depth);
           if (i < 0) return false;
         }
         break;
@@ -101,13 +145,42 @@ function ws(b: Uint8Array, i: number, end: number): number {
 }
 
 /** `"key" :` then whitespace; returns the index of the member's value, or -1. */
-function key(b: Uint8Array, i: number, end: number): number {
+function key(b: Uint8Array, i: number, end: number, depth: number): number {
   if (b[i] !== QUOTE || i >= end) return -1;
   const j = str(b, i, end);
   if (j < 0) return -1;
   const k = ws(b, j, end);
   if (b[k] !== COLON || k >= end) return -1;
-  return ws(b, k + 1, end);
+  const v = ws(b, k + 1, end);
+  if (cap !== undefined && depth === 1) capture(cap, b, i + 1, j - 1, v);
+  return v;
+}
+
+/** A top-level key spans b[from, to): if it is a wanted one, its value starts at v. */
+function capture(c: JsonCapture, b: Uint8Array, from: number, to: number, v: number): void {
+  const len = to - from;
+  for (let k = 0; k < c.keys.length; k++) {
+    const want = c.keys[k] as Uint8Array;
+    if (want.length !== len) continue;
+    let same = true;
+    for (let x = 0; x < len; x++) {
+      if (b[from + x] !== want[x]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) {
+      c.start[k] = v;
+      capSlot = k;
+      return;
+    }
+  }
+  for (let x = from; x < to; x++) {
+    if (b[x] === BACKSLASH) {
+      c.escapedKey = true;
+      return;
+    }
+  }
 }
 
 /** Per byte inside a string: 0 plain, 1 ends or escapes (quote, backslash), 2 invalid (control), 3 plain but ≥ 0x80. */
