@@ -4,7 +4,7 @@
  * Stages never import each other; they meet here.
  */
 import path from 'node:path';
-import type { AgentConfig } from '../config/agent-config.ts';
+import type { AgentConfig, MetricsConfig, SourceConfig } from '../config/agent-config.ts';
 import { systemClock, type Clock } from '../core/clock.ts';
 import { DeadLetterWriter } from '../dead-letter/dead-letter-writer.ts';
 import { DeviceSequencer } from '../envelope/device-sequencer.ts';
@@ -20,10 +20,12 @@ import type { Part } from '../lifecycle/lifecycle.ts';
 import type { Source } from '../sources/source.ts';
 import { createSpool } from '../spool/create-spool.ts';
 import type { Spool, SpoolItem } from '../spool/spool.ts';
-import { buildSources, jsonSourceNames } from './build-sources.ts';
+import { buildSource, buildSources, jsonSourceNames } from './build-sources.ts';
 import { Intake } from './intake.ts';
 import { KeyingStage } from './keying-stage.ts';
 import { Shipper } from './shipper.ts';
+import { SourceSet } from './source-set.ts';
+import { SwappablePart } from './swappable-part.ts';
 
 export interface AgentParts {
   readonly parts: Part[];
@@ -32,10 +34,27 @@ export interface AgentParts {
   readonly metrics: AgentMetrics;
   readonly producer: Producer<SpoolItem>;
   readonly spool: Spool;
+  /** The running sources (a live list: a reload changes it in place). */
   readonly sources: readonly Source[];
   readonly intake: Intake;
+  /** What a SIGHUP may change while the agent runs (agent/reload.ts). */
+  readonly live: LiveAgent;
   /** Port the metrics server listens on (after start), for tests. */
   metricsPort(): number | undefined;
+}
+
+/** The parts of a running agent a reload may change (everything else needs a restart). */
+export interface LiveAgent {
+  readonly sourceSet: SourceSet;
+  /** A source built as at start (state files under the running stateDir). Throws for unusable options. */
+  buildSource(s: SourceConfig): Source;
+  /** Sources whose payloads are JSON text (the envelope's fast path). */
+  setJsonSources(names: readonly string[]): void;
+  /** Rebinds `/metrics` with new settings (the old server comes back if the new one fails to start). */
+  setMetrics(m: MetricsConfig): Promise<void>;
+  setSummaryInterval(ms: number): Promise<void>;
+  /** A removed source: drop its `shardwise_source_up` series (its counters stay). */
+  forgetSource(name: string): void;
 }
 
 export interface BuildOptions {
@@ -53,7 +72,7 @@ export function buildAgent(config: AgentConfig, log: Logger, opts: BuildOptions 
   const envelope = new EnvelopeStage({ gatewayId: config.gatewayId as string, mode: config.envelope.payload, sequencer, clock, jsonSources: jsonSourceNames(config) });
   const sp = config.spool;
   const spool = createSpool(
-    { mode: sp.mode, dir: sp.dir as string, maxBytes: sp.maxBytes, memoryBytes: sp.memoryBytes, onFull: sp.onFull, fsync: sp.fsync.policy, fsyncIntervalMs: sp.fsync.intervalMs, segmentBytes: sp.segmentBytes },
+    { mode: sp.mode, dir: sp.dir as string, maxBytes: sp.maxBytes, memoryBytes: sp.memoryBytes, onFull: sp.onFull, fsync: sp.fsync.policy, fsyncIntervalMs: sp.fsync.intervalMs, segmentBytes: sp.segmentBytes, cursorIntervalMs: sp.cursorInterval },
     { clock, log: levelLog(log.child({ part: 'spool' })) },
   );
   const sink = config.sink;
@@ -82,7 +101,14 @@ export function buildAgent(config: AgentConfig, log: Logger, opts: BuildOptions 
         burst.error('sink-failure', 'Kinesis refused the stream; records stay in the spool and are retried', { code: error.code, error: error.message });
       },
     },
-    { fatalRetryMs: opts.fatalRetryMs },
+    {
+      fatalRetryMs: opts.fatalRetryMs,
+      clock,
+      // The stream's capacity is what the rate limit says; with the limit off nothing is paced.
+      replay: sink.rateLimit.enabled
+        ? { share: sp.replayShare, shardRecordsPerSec: sink.rateLimit.recordsPerSec, shardBytesPerSec: sink.rateLimit.bytesPerSec, countRecords: !sink.aggregation.enabled }
+        : undefined,
+    },
   );
   const producer = new Producer<SpoolItem>(
     {
@@ -118,7 +144,8 @@ export function buildAgent(config: AgentConfig, log: Logger, opts: BuildOptions 
     },
     clock,
   );
-  const sources = buildSources(config, log);
+  const sourceSet = new SourceSet(buildSources(config, log), intake, log.child({ part: 'sources' }));
+  const sources = sourceSet.list;
   let sinkUp = false;
   metrics.bind({
     producer: () => producer.stats(),
@@ -126,18 +153,41 @@ export function buildAgent(config: AgentConfig, log: Logger, opts: BuildOptions 
     queueDepth: () => producer.pendingRecords,
     deadLetter,
     sources,
+    replay: () => shipper.replayStats(),
   });
-  const server = config.metrics.enabled
-    ? new MetricsServer({
-        host: config.metrics.host,
-        port: config.metrics.port,
-        metrics: () => metrics.render(),
-        ready: () => readiness(sources, sinkUp && shipper.sinkHealthy),
-        status: () => metrics.status(),
-        log: log.child({ part: 'metrics' }),
-      })
-    : undefined;
-  const summary = new SummaryLogger({ intervalMs: config.metrics.summaryInterval, status: () => metrics.status(), log: log.child({ part: 'summary' }) });
+  const serverFor = (m: MetricsConfig): MetricsServer | undefined =>
+    m.enabled
+      ? new MetricsServer({
+          host: m.host,
+          port: m.port,
+          metrics: () => metrics.render(),
+          ready: () => readiness(sources, sinkUp && shipper.sinkHealthy),
+          status: () => metrics.status(),
+          log: log.child({ part: 'metrics' }),
+        })
+      : undefined;
+  const summaryFor = (intervalMs: number): SummaryLogger =>
+    new SummaryLogger({ intervalMs, status: () => metrics.status(), log: log.child({ part: 'summary' }) });
+  let metricsConfig = config.metrics;
+  let summaryMs = config.metrics.summaryInterval;
+  const server = new SwappablePart('metrics', serverFor(metricsConfig));
+  const summary = new SwappablePart('summary', summaryFor(summaryMs));
+  const live: LiveAgent = {
+    sourceSet,
+    buildSource: (s) => buildSource(s, config, log),
+    setJsonSources: (names) => envelope.setJsonSources(names),
+    async setMetrics(m) {
+      const old = metricsConfig;
+      await server.swap(serverFor(m), () => serverFor(old));
+      metricsConfig = m;
+    },
+    forgetSource: (name) => metrics.sourceUp.remove(name),
+    async setSummaryInterval(ms) {
+      const old = summaryMs;
+      await summary.swap(summaryFor(ms), () => summaryFor(old));
+      summaryMs = ms;
+    },
+  };
 
   let mapWatch: NodeJS.Timeout | undefined;
   let stopping = false;
@@ -189,20 +239,12 @@ export function buildAgent(config: AgentConfig, log: Logger, opts: BuildOptions 
     { name: 'envelope-seq', start: () => sequencer.start(), stop: () => sequencer.stop() },
     { name: 'spool', start: async () => void (await spool.open()), stop: () => spool.close() },
     sinkPart,
-    ...(server ? [{ name: 'metrics', start: () => server.start(), stop: () => server.stop() }] : []),
+    server,
     summary,
-    ...sources.map((s) => ({ name: `source:${s.name}`, start: () => s.start(intake), stop: () => s.stop() })),
+    sourceSet,
   ];
-  const stopOrder = [
-    ...sources.map((s) => `source:${s.name}`),
-    'sink',
-    'spool',
-    'envelope-seq',
-    'dead-letter',
-    'summary',
-    ...(server ? ['metrics'] : []),
-  ];
-  return { parts, stopOrder, metrics, producer, spool, sources, intake, metricsPort: () => server?.port };
+  const stopOrder = ['sources', 'sink', 'spool', 'envelope-seq', 'dead-letter', 'summary', 'metrics'];
+  return { parts, stopOrder, metrics, producer, spool, sources, intake, live, metricsPort: () => server.value?.port };
 }
 
 function readiness(sources: readonly Source[], sinkUp: boolean): { ok: boolean; reason?: string } {

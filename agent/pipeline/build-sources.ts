@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { AgentConfig, SourceConfig } from '../config/agent-config.ts';
-import { ShardwiseError } from '../core/errors.ts';
 import type { Logger } from '../log/logger.ts';
 import { FileSource } from '../sources/file/file-source.ts';
 import { HostSource } from '../sources/host/host-source.ts';
@@ -21,7 +20,8 @@ export function jsonSourceNames(config: AgentConfig): string[] {
     .map((s) => s.name);
 }
 
-function buildSource(s: SourceConfig, config: AgentConfig, log: Logger): Source {
+/** One source (also used by a reload: `config` gives the running stateDir and gatewayId). */
+export function buildSource(s: SourceConfig, config: AgentConfig, log: Logger): Source {
   const stateFile = (kind: string): string => path.join(config.stateDir, 'sources', `${s.name}.${kind}.json`);
   switch (s.type) {
     case 'mqtt':
@@ -51,24 +51,23 @@ function buildSource(s: SourceConfig, config: AgentConfig, log: Logger): Source 
         name: s.name,
         paths: s.paths,
         format: s.format,
-        ...(s.format === 'csv' ? { csv: { delimiter: s.csv.delimiter, header: true } } : {}),
+        ...(s.format === 'csv' ? { csv: { delimiter: s.csv.delimiter, header: s.csv.header, columns: s.csv.columns } } : {}),
         deviceId: s.deviceId,
         startAt: s.startAt,
         pollIntervalMs: s.pollInterval,
         checkpointIntervalMs: s.checkpointInterval,
         checkpointPath: stateFile('checkpoint'),
         maxLineBytes: s.maxLineBytes,
+        keepFields: config.keying.strategy === 'field' || config.keying.strategy === 'template',
       });
     case 'video':
-      if (!('fromPath' in s.cameraId)) {
-        throw new ShardwiseError('E_CONFIG', `sources.${s.name}.cameraId.fixed: not supported by the video source yet; use cameraId.fromPath`);
-      }
       return new VideoSource({
         name: s.name,
         dir: s.dir,
         patterns: s.patterns,
         recursive: s.recursive,
-        cameraId: { fromPath: s.cameraId.fromPath },
+        cameraId: s.cameraId,
+        hash: s.hash,
         stableForMs: s.stableFor,
         pollIntervalMs: s.pollInterval,
         statePath: stateFile('video'),

@@ -2,7 +2,7 @@ import { KINESIS_LIMITS } from '../core/limits.ts';
 import type { Clock } from '../core/clock.ts';
 import type { EnvelopeStage } from '../envelope/envelope.ts';
 import type { KeyingStrategy } from '../keying/strategy.ts';
-import type { Downstream, RejectReason, SourceRecord } from '../sources/source.ts';
+import type { AcceptOptions, Downstream, RejectReason, SourceRecord } from '../sources/source.ts';
 import type { Spool, SpoolEntry } from '../spool/spool.ts';
 
 /** What the intake tells the rest of the agent (metrics, dead letters). */
@@ -29,7 +29,7 @@ export class Intake implements Downstream {
     private readonly clock: Clock,
   ) {}
 
-  async accept(source: string, records: readonly SourceRecord[]): Promise<void> {
+  async accept(source: string, records: readonly SourceRecord[], opts?: AcceptOptions): Promise<void> {
     this.hooks.received(source, records.length);
     const entries: SpoolEntry[] = [];
     const now = this.clock.wallNow();
@@ -58,7 +58,7 @@ export class Intake implements Downstream {
     }
     this.hooks.keyed(entries.length);
     if (entries.length === 0) return;
-    const res = await this.spool.append(entries);
+    const res = await this.spool.append(entries, opts);
     if (res.dropped > 0) this.hooks.spoolDropped(res.dropped);
   }
 
