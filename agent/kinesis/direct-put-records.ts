@@ -46,14 +46,7 @@ export function directPutRecords(client: KinesisClient, opts: { requestTimeoutMs
     if (viaSdk || stream.streamName === undefined) {
       return client.send(new PutRecordsCommand({ StreamName: stream.streamName, StreamARN: stream.streamARN, Records: [...records] }));
     }
-    const body = JSON.stringify({
-      StreamName: stream.streamName,
-      Records: records.map((r) => ({
-        Data: Buffer.from((r.Data as Uint8Array).buffer, (r.Data as Uint8Array).byteOffset, (r.Data as Uint8Array).byteLength).toString('base64'),
-        PartitionKey: r.PartitionKey,
-        ...(r.ExplicitHashKey === undefined ? {} : { ExplicitHashKey: r.ExplicitHashKey }),
-      })),
-    });
+    const body = putRecordsBody(stream.streamName, records);
     const host = t.port === undefined ? t.hostname : `${t.hostname}:${t.port}`;
     const signed = await s.sign({
       method: 'POST',
@@ -66,7 +59,7 @@ export function directPutRecords(client: KinesisClient, opts: { requestTimeoutMs
         host,
         'content-type': 'application/x-amz-json-1.1',
         'x-amz-target': 'Kinesis_20131202.PutRecords',
-        'content-length': String(Buffer.byteLength(body)),
+        'content-length': String(body.length),
       },
       body,
     });
@@ -84,7 +77,7 @@ export function directPutRecords(client: KinesisClient, opts: { requestTimeoutMs
 function send(
   mod: typeof http | typeof https,
   agent: http.Agent,
-  req: { hostname: string; port: number | undefined; path: string; headers: Record<string, string>; body: string; timeoutMs: number },
+  req: { hostname: string; port: number | undefined; path: string; headers: Record<string, string>; body: Buffer; timeoutMs: number },
 ): Promise<PutRecordsCommandOutput> {
   return new Promise((resolve, reject) => {
     const r = mod.request({ method: 'POST', hostname: req.hostname, port: req.port, path: req.path, headers: req.headers, agent }, (res) => {
@@ -113,6 +106,36 @@ function send(
     r.on('error', reject);
     r.end(req.body);
   });
+}
+
+/**
+ * The PutRecords JSON body as one buffer: each record's base64 text (native, ASCII) is copied in
+ * once, so the body is never a JavaScript string that would be scanned by JSON.stringify, measured
+ * by Buffer.byteLength, and converted to bytes again for the hash and for the socket.
+ */
+export function putRecordsBody(streamName: string, records: readonly PutRecordsRequestEntry[]): Buffer {
+  const texts: string[] = new Array<string>(records.length * 2);
+  let size = 0;
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i] as PutRecordsRequestEntry;
+    const d = r.Data as Uint8Array;
+    const b64 = Buffer.from(d.buffer, d.byteOffset, d.byteLength).toString('base64');
+    const tail = `","PartitionKey":${JSON.stringify(r.PartitionKey)}${r.ExplicitHashKey === undefined ? '' : `,"ExplicitHashKey":${JSON.stringify(r.ExplicitHashKey)}`}}`;
+    texts[2 * i] = b64;
+    texts[2 * i + 1] = tail;
+    size += b64.length + Buffer.byteLength(tail) + 10; // 10: `{"Data":"` and a comma (or the closing bracket)
+  }
+  const head = `{"StreamName":${JSON.stringify(streamName)},"Records":[`;
+  const headBytes = Buffer.byteLength(head);
+  const buf = Buffer.allocUnsafe(headBytes + size + 1 + (records.length === 0 ? 1 : 0));
+  let o = buf.write(head, 0, 'utf8');
+  for (let i = 0; i < records.length; i++) {
+    o += buf.write(i === 0 ? '{"Data":"' : ',{"Data":"', o, 'latin1');
+    o += buf.write(texts[2 * i] as string, o, 'latin1');
+    o += buf.write(texts[2 * i + 1] as string, o, 'utf8');
+  }
+  o += buf.write(']}', o, 'latin1');
+  return o === buf.length ? buf : buf.subarray(0, o);
 }
 
 /** SHA-256 (and HMAC-SHA-256 when given a secret) for the SigV4 signer, on node:crypto. */
