@@ -87,11 +87,18 @@ export const spool = t.object(
       min: '64KiB',
       max: '1GiB',
     }),
-    replayShare: t.number('Share of the send capacity given to the backlog on disk while live records keep flowing (0 < x ≤ 1). Not applied yet: the backlog drains in order at the per-shard rate limit.', {
-      default: 0.5,
-      exclusiveMin: 0,
-      max: 1,
-    }),
+    cursorInterval: t.duration(
+      'How often the acknowledged position (the low-water mark) is written to disk, when it moved: after a crash, at most this much of the records Kinesis had already accepted are sent again (duplicates). Shorter: fewer duplicates, one small write + fsync more per interval.',
+      { default: 200, min: '10ms', max: '1m' },
+    ),
+    replayShare: t.number(
+      "Share of the stream's write capacity (`sink.rateLimit.bytesPerSec` and, without aggregation, `recordsPerSec`, × open shards) the backlog may use while it drains: records that waited in the spool more than 2 s are sent at most this fast, so catching up after an outage does not throttle the stream for its other producers. The spool is FIFO: live records wait behind the backlog, per-device order holds. A gateway whose own live rate is above this share never catches up: raise it (1 = the whole stream). Not applied when `sink.rateLimit.enabled` is false. Metrics: `shardwise_spool_replay_*`, `shardwise_spool_drain_eta_seconds`.",
+      {
+        default: 0.5,
+        exclusiveMin: 0,
+        max: 1,
+      },
+    ),
   },
   {
     check: (v, report) => {

@@ -13,14 +13,14 @@ export const fileSource = t.object(
       minItems: 1,
     }),
     format: t.enumOf(
-      '`jsonl`: one JSON value per line (invalid lines go to the dead-letter file); `csv`: rows become JSON objects; `raw`: each line is sent as is.',
+      '`jsonl`: one JSON value per line (invalid lines go to the dead-letter file); `csv`: one row per line, cells named by the header line or `csv.columns` (the record is the row as written; with `envelope.payload: enriched` its `data` is the row as a JSON object; a row with the wrong number of cells goes to the dead-letter file); `raw`: each line is sent as is.',
       ['jsonl', 'csv', 'raw'],
       { default: 'jsonl' },
     ),
     csv: t.object('CSV options (format: csv).', {
       delimiter: t.string('Field delimiter, one character.', { default: ',', minLength: 1, maxLength: 1 }),
-      header: t.boolean('The first line of each file names the columns.', { default: true }),
-      columns: t.array('Column names, when the files have no header line (or to override it).', t.string('A column name.', { minLength: 1 }), {
+      header: t.boolean('The first line of each file is a header line naming the columns; `false`: every line is a row (then `columns` is required).', { default: true }),
+      columns: t.array('Column names, in order: required when `header` is false; with a header line they replace its names (the header line is skipped).', t.string('A column name.', { minLength: 1 }), {
         optional: true,
         minItems: 1,
       }),
@@ -52,6 +52,11 @@ export const fileSource = t.object(
     check: (v, report) => {
       if ('fromField' in v.deviceId && v.format === 'raw') report('deviceId.fromField needs format jsonl or csv', 'deviceId', 'fromField');
       if (v.format === 'csv' && !v.csv.header && v.csv.columns === undefined) report('required when csv.header is false', 'csv', 'columns');
+      const cols = v.csv.columns ?? [];
+      cols.forEach((c, i) => {
+        const first = cols.indexOf(c);
+        if (first < i) report(`duplicate column name "${c}" (also csv.columns[${first}])`, 'csv', 'columns', i);
+      });
     },
   },
 );
@@ -69,16 +74,16 @@ export const videoSource = t.object(
       'Where the camera id (the record\'s device id) comes from.',
       {
         fromPath: t.string(
-          'Template of the path relative to `dir` whose `{name}` parts make the camera id, e.g. `{camera}/**`; `*` matches within one directory level, `**` across levels.',
+          'Template whose `{name}` parts make the camera id: a relative one such as `{camera}/**` is matched against the segment\'s path relative to `dir` (`<dir>/front/2024-05-01/10-00.mp4` → `front`), an absolute one against the whole path; `*` matches within one directory level, `**` across levels. A segment whose path does not fit goes to the dead-letter file (`no-device-id`).',
           { check: checkPathTemplate('{camera}/**') },
         ),
-        fixed: t.string('The same camera id for every segment.', { minLength: 1 }),
+        fixed: t.string('The same camera id for every segment (a directory holding one camera\'s recordings).', { minLength: 1 }),
       },
       { default: { fromPath: '{camera}/**' } },
     ),
     stableFor: t.duration('A segment is finished when its size and mtime have not changed for this long.', { default: '2s' }),
     pollInterval: t.duration('How often the directory is scanned.', { default: '1s', min: '10ms' }),
-    hash: t.enumOf('Checksum of each segment in its record: `sha256` or `none` (saves CPU on large files).', ['sha256', 'none'], {
+    hash: t.enumOf('Checksum of each segment in its record: `sha256`, or `none` (no read of the whole file: saves CPU and SD-card reads on large segments; the record\'s `sha256` is null).', ['sha256', 'none'], {
       default: 'sha256',
     }),
     recursive: t.boolean('Watch subdirectories too.', { default: true }),

@@ -47,6 +47,7 @@ test('defaults for a Raspberry Pi class gateway', () => {
     onFull: 'block',
     fsync: { policy: 'interval', intervalMs: 100 },
     segmentBytes: 8 * 1024 ** 2,
+    cursorInterval: 200,
     replayShare: 0.5,
   });
   assert.deepEqual(c.deadLetter, { path: '/var/lib/shardwise/dead-letter.jsonl', maxBytes: 16 * 1024 ** 2, maxFiles: 4 });
