@@ -34,7 +34,7 @@ for item in agent bench docs deploy package.json package-lock.json tsconfig.json
   cp -a "$SRC/$item" "$PREFIX/"
 done
 chown -R root:root "$PREFIX"
-(cd "$PREFIX" && npm ci --omit=dev --no-audit --no-fund)
+(cd "$PREFIX" && npm ci --omit=dev --no-audit --no-fund && npm run build)
 
 # 3. Configuration: an example to start from, and a root-only file for secrets.
 install -d -m 0750 -o root -g shardwise "$CONF_DIR"
@@ -56,7 +56,7 @@ if command -v systemd-analyze >/dev/null; then systemd-analyze verify "$UNIT"; f
 # 5. Check the configuration as the service user, then enable and (re)start.
 # (agent.env is loaded as systemd would, so ${VAR} references resolve; simple KEY=VALUE lines only.)
 if (set -a; . "$CONF_DIR/agent.env"; set +a
-    runuser -u shardwise -- /usr/bin/env node "$PREFIX/agent/cli/bin.mjs" --config "$CONF_DIR/agent.yaml" --check >/dev/null); then
+    runuser -u shardwise -- /usr/bin/env node "$PREFIX/dist/shardwise-agent.mjs" --config "$CONF_DIR/agent.yaml" --check >/dev/null); then
   systemctl enable shardwise-agent.service
   systemctl restart shardwise-agent.service
   echo "install-pi: running. Check: curl -s 127.0.0.1:9464/healthz ; journalctl -u shardwise-agent -f"

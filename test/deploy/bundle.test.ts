@@ -1,0 +1,91 @@
+/**
+ * The deployed form of the agent: `npm run build` bundles it into dist/shardwise-agent.mjs, which
+ * the systemd unit and install-pi.sh run. Built here exactly as documented, then run for real:
+ * --help, --check on an example, and 2,000 lines from a file into kinesalite.
+ */
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { freePort } from '../../bench/emulators/free-port.ts';
+import { startKinesalite } from '../../bench/emulators/kinesalite.ts';
+import type { LocalKinesis } from '../../bench/emulators/local-kinesis.ts';
+import { LOCAL_CREDENTIALS, localClient, readAll } from '../support/kinesis-fixture.ts';
+
+const run = promisify(execFile);
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const BUNDLE = path.join(ROOT, 'dist/shardwise-agent.mjs');
+
+describe('the bundled agent (npm run build), as the systemd unit runs it', () => {
+  let kinesis: LocalKinesis;
+  before(async () => {
+    await run('npm', ['run', '--silent', 'build'], { cwd: ROOT });
+    kinesis = await startKinesalite({ streams: [{ name: 'bundle', shards: 2 }] });
+  });
+  after(async () => {
+    await kinesis?.stop();
+  });
+
+  it('is what the unit and the installer start', () => {
+    assert.match(readFileSync(path.join(ROOT, 'deploy/shardwise-agent.service'), 'utf8'), /^ExecStart=.* \/opt\/shardwise\/dist\/shardwise-agent\.mjs --config /m);
+    assert.match(readFileSync(path.join(ROOT, 'deploy/install-pi.sh'), 'utf8'), /npm ci --omit=dev [^\n]*&& npm run build/);
+    const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    assert.match(pkg.scripts['build'] ?? '', /--outfile=dist\/shardwise-agent\.mjs/);
+  });
+
+  it('answers --help and --check (secrets masked)', async () => {
+    const help = await run(process.execPath, [BUNDLE, '--help']);
+    assert.match(help.stdout, /shardwise-agent --config FILE/);
+    const env = { ...process.env, MQTT_PASSWORD: 'bundle-secret-pw', AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE', AWS_SECRET_ACCESS_KEY: 'bundle-secret-key' };
+    const check = await run(process.execPath, [BUNDLE, '--check', '--config', path.join(ROOT, 'deploy/examples/mqtt-telemetry.yaml')], { env });
+    assert.match(check.stdout, /sources:/);
+    assert.ok(!check.stdout.includes('bundle-secret-pw') && !check.stdout.includes('bundle-secret-key'), 'no secret printed');
+  });
+
+  it('tails a file into Kinesis: every line once', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'shardwise-bundle-'));
+    try {
+      const lines = 2000;
+      const text = Array.from({ length: lines }, (_, i) => JSON.stringify({ device: `d${i % 37}`, i })).join('\n');
+      writeFileSync(path.join(dir, 'in.jsonl'), `${text}\n`);
+      const port = await freePort();
+      const config = {
+        gatewayId: 'bundle',
+        stateDir: path.join(dir, 'state'),
+        sources: [{ type: 'file', name: 'f', paths: [path.join(dir, 'in.jsonl')], format: 'jsonl', deviceId: { fromField: 'device' }, startAt: 'beginning', pollInterval: '100ms' }],
+        sink: { type: 'kinesis', stream: 'bundle', region: 'us-east-1', endpoint: kinesis.endpoint, credentials: LOCAL_CREDENTIALS, lingerMs: '20ms' },
+        metrics: { enabled: true, port },
+        log: { level: 'warn' },
+      };
+      writeFileSync(path.join(dir, 'agent.yaml'), JSON.stringify(config));
+      const child = spawn(process.execPath, [BUNDLE, '--config', path.join(dir, 'agent.yaml')], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+      try {
+        let sent = 0;
+        for (let i = 0; i < 300 && sent < lines; i++) {
+          await sleep(100);
+          const res = await fetch(`http://127.0.0.1:${port}/status`).catch(() => undefined);
+          if (res) sent = ((await res.json()) as { totals: { sent: number } }).totals.sent;
+        }
+        assert.equal(sent, lines, `agent /status sent (stderr: ${stderr.slice(-2000)})`);
+      } finally {
+        child.kill('SIGTERM');
+      }
+      assert.equal(await exited, 0, `clean exit after SIGTERM (stderr: ${stderr.slice(-2000)})`);
+      const reader = localClient(kinesis.endpoint);
+      const got = (await readAll(reader, 'bundle')).records.map((r) => (JSON.parse(Buffer.from(r.data).toString()) as { i: number }).i);
+      reader.destroy();
+      assert.equal(got.length, lines);
+      assert.equal(new Set(got).size, lines);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
