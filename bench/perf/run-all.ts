@@ -19,6 +19,8 @@ const SECTIONS: Record<string, () => Promise<{ run: () => Promise<PerfSection> }
   'host-source': () => import('./host-source.ts'),
   'bench-engine': () => import('./bench-engine.ts'),
   'agent-file': () => import('./agent-file.ts'),
+  'agent-outage': () => import('./agent-outage.ts'),
+  'agent-mqtt': () => import('./agent-mqtt.ts'),
   'bench-targets': () => import('./bench-targets.ts'),
 };
 
