@@ -1,5 +1,6 @@
 import { systemClock } from '../core/clock.ts';
 import type { Clock } from '../core/clock.ts';
+import { StopSignal } from '../core/stop-signal.ts';
 import { isShardwiseError, ShardwiseError } from '../core/errors.ts';
 import type { Producer } from '../kinesis/producer.ts';
 import type { ProducerListener } from '../kinesis/producer-types.ts';
@@ -70,8 +71,7 @@ export class Shipper implements ProducerListener<SpoolItem> {
   private lastIdleAt = Number.NEGATIVE_INFINITY;
   private healthTimer: NodeJS.Timeout | undefined;
   private lastFailures = 0;
-  private stopSignal: Promise<void> = new Promise(() => undefined);
-  private signalStop: () => void = () => undefined;
+  private readonly stopping = new StopSignal();
 
   constructor(
     private readonly spool: Spool,
@@ -91,7 +91,7 @@ export class Shipper implements ProducerListener<SpoolItem> {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.stopSignal = new Promise((r) => (this.signalStop = r));
+    this.stopping.reset();
     this.lastIdleAt = this.clock.now();
     // Throttling and transient errors are retried inside the producer; they still make the sink
     // unhealthy for a while so a spill-mode spool writes to disk instead of holding memory.
@@ -105,7 +105,7 @@ export class Shipper implements ProducerListener<SpoolItem> {
     this.running = false;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     if (this.healthTimer) clearInterval(this.healthTimer);
-    this.signalStop();
+    this.stopping.stop();
     this.wake?.();
     await this.loop;
   }
@@ -136,24 +136,24 @@ export class Shipper implements ProducerListener<SpoolItem> {
     while (this.running) {
       if (this.retry.length > 0) {
         // Sink-wide failure: wait for the retry timer, then send the held records first, in order.
-        await Promise.race([new Promise<void>((r) => (this.wake = r)), this.stopSignal]);
+        await this.stopping.until(new Promise<void>((r) => (this.wake = r)));
         continue;
       }
       if (!producer.hasCapacity()) {
-        await Promise.race([producer.waitForCapacity(), this.stopSignal]);
+        await this.stopping.until(producer.waitForCapacity());
         continue;
       }
       let want = batch;
       if (this.sinkDown) {
         want = batch - producer.pendingRecords;
         if (want <= 0) {
-          await Promise.race([this.sleep(DOWN_POLL_MS), this.stopSignal]);
+          await this.stopping.until(this.sleep(DOWN_POLL_MS));
           continue;
         }
       }
       const items = await this.spool.read(want);
       if (items.length === 0) {
-        if (!(await Promise.race([this.spool.waitForData(), this.stopSignal.then(() => false)]))) break;
+        if ((await this.stopping.until(this.spool.waitForData())) !== true) break;
         continue;
       }
       if (this.pacer === undefined) for (const item of items) this.add(item);
@@ -167,7 +167,7 @@ export class Shipper implements ProducerListener<SpoolItem> {
     for (let i = 0; i < items.length && this.running; ) {
       const wait = pacer.admit(items[i]!, producer.shardMap()?.shards.length);
       if (wait > 0) {
-        await Promise.race([this.sleep(wait), this.stopSignal]);
+        await this.stopping.until(this.sleep(wait));
         continue;
       }
       this.add(items[i]!);
