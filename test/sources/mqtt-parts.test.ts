@@ -158,6 +158,7 @@ describe('secrets', () => {
     });
     const o = await clientOptions(secretOpts);
     assert.equal(o.key?.toString().includes('KEYSECRET'), true, 'PEM contents are passed through');
+    assert.equal(o.writeCache, false, 'no 65,536-Buffer packet-id cache (6 MB of heap)');
   });
 });
 

@@ -121,7 +121,11 @@ async function pem(what: 'ca' | 'cert' | 'key', value: string | Buffer | undefin
   }
 }
 
-/** mqtt.js options: automatic reconnect off (the source runs its own backoff), no resubscribe. */
+/**
+ * mqtt.js options: automatic reconnect off (the source runs its own backoff), no resubscribe, and
+ * no `writeCache` (mqtt-packet would otherwise pre-build 65,536 two-byte Buffers for packet ids on
+ * the first write: 6 MB of heap for a few bytes per PUBACK).
+ */
 export async function clientOptions(o: MqttSourceOptions): Promise<IClientOptions> {
   const v = o.protocolVersion ?? MQTT_SOURCE_DEFAULTS.protocolVersion;
   const clean = o.clean ?? MQTT_SOURCE_DEFAULTS.clean;
@@ -136,6 +140,7 @@ export async function clientOptions(o: MqttSourceOptions): Promise<IClientOption
     reconnectPeriod: 0,
     resubscribe: false,
     rejectUnauthorized: o.rejectUnauthorized ?? MQTT_SOURCE_DEFAULTS.rejectUnauthorized,
+    writeCache: false,
   };
   if (o.username !== undefined) opts.username = o.username;
   if (o.password !== undefined) opts.password = o.password;
