@@ -7,11 +7,11 @@
  * size. The decoder follows the KCL: data without the magic, too short, or with a wrong MD5 is a
  * plain (non-aggregated) record.
  */
+import * as nodeCrypto from 'node:crypto';
 import { createHash } from 'node:crypto';
 import { ShardwiseError } from '../core/errors.ts';
 import { KPL_DEFAULTS } from '../core/limits.ts';
-import type { StringEntry } from './protobuf.ts';
-import { ProtoReader, StringTable, WIRE_LEN, WIRE_VARINT, corrupt, fieldKey, varintSize, writeVarint } from './protobuf.ts';
+import { ProtoReader, StringTable, WIRE_LEN, WIRE_VARINT, corrupt, fieldKey, grown, varintSize, writeVarint } from './protobuf.ts';
 
 export const AGGREGATION_MAGIC: Uint8Array = Uint8Array.of(0xf3, 0x89, 0x9a, 0xc2);
 const MAGIC_BYTES = 4;
@@ -49,25 +49,20 @@ export class AggregateBuilder {
   /** Cap on the final Kinesis record: aggregated bytes + outer partition key UTF-8 bytes. */
   readonly maxBytes: number;
 
-  private readonly pks = new StringTable();
-  private readonly ehks = new StringTable();
-  private readonly datas: Uint8Array[] = [];
-  private readonly recPk: number[] = [];
-  /** Explicit hash key index per record, -1 when the record has none. */
-  private readonly recEhk: number[] = [];
-  /** Encoded length of each `Record` message (without its own key and length prefix). */
-  private readonly recLen: number[] = [];
+  private readonly pks = new StringTable(KEY_PK_TABLE);
+  private readonly ehks = new StringTable(KEY_EHK_TABLE);
+  /** Data of each record; slots are cleared, not dropped, on reset (no regrowth per aggregate). */
+  private readonly datas: (Uint8Array | undefined)[] = [];
+  /**
+   * Per record: partition key index, explicit hash key index (-1: none), and the encoded length of
+   * its `Record` message (without its own key and length prefix). Typed, reused across aggregates.
+   */
+  private recs: Int32Array = new Int32Array(3 * 256);
+  private n = 0;
   /** Bytes of the `records` field so far (the tables keep their own sizes). */
   private recordsSize = 0;
   /** UTF-8 bytes of the outer (first) partition key. */
   private outerKeyBytes = 0;
-
-  // Scratch written by measure() and read by tryAdd(): no second lookup, no object per record.
-  private mPk: StringEntry | undefined;
-  private mPkIndex = 0; // -1: new to the table
-  private mEhk: StringEntry | undefined; // undefined: the record has no explicit hash key
-  private mEhkIndex = 0;
-  private mRecLen = 0;
 
   constructor(maxBytes: number = KPL_DEFAULTS.maxAggregateBytes) {
     if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) {
@@ -77,21 +72,18 @@ export class AggregateBuilder {
   }
 
   get count(): number {
-    return this.datas.length;
+    return this.n;
   }
 
   /** Exact size of what build() would return now, plus the outer partition key's UTF-8 bytes; 0 when empty. */
   get sizeBytes(): number {
-    if (this.datas.length === 0) return 0;
+    if (this.n === 0) return 0;
     return FRAME_BYTES + this.pks.size + this.ehks.size + this.recordsSize + this.outerKeyBytes;
   }
 
   /** Exact `sizeBytes` if `r` were added (changes nothing). */
   sizeWith(r: AggregatedUserRecord): number {
-    const added = this.measure(r);
-    // The outer key is the first record's key: r's own when the builder is empty.
-    const outerKey = this.datas.length === 0 ? (this.mPk as StringEntry).bytes : this.outerKeyBytes;
-    return FRAME_BYTES + this.pks.size + this.ehks.size + this.recordsSize + added + outerKey;
+    return this.place(r, Number.POSITIVE_INFINITY, false);
   }
 
   /**
@@ -101,21 +93,7 @@ export class AggregateBuilder {
    * then sends it unaggregated).
    */
   tryAdd(r: AggregatedUserRecord, capBytes: number = this.maxBytes): boolean {
-    const added = this.measure(r);
-    if (this.datas.length === 0) {
-      this.outerKeyBytes = (this.mPk as StringEntry).bytes;
-    } else if (FRAME_BYTES + this.pks.size + this.ehks.size + this.recordsSize + added + this.outerKeyBytes > capBytes) {
-      return false;
-    }
-    const pk = this.mPkIndex >= 0 ? this.mPkIndex : this.pks.add(r.partitionKey, this.mPk as StringEntry);
-    let ehk = -1;
-    if (this.mEhk !== undefined) ehk = this.mEhkIndex >= 0 ? this.mEhkIndex : this.ehks.add(r.explicitHashKey as string, this.mEhk);
-    this.datas.push(r.data);
-    this.recPk.push(pk);
-    this.recEhk.push(ehk);
-    this.recLen.push(this.mRecLen);
-    this.recordsSize += 1 + varintSize(this.mRecLen) + this.mRecLen;
-    return true;
+    return this.place(r, capBytes, true) >= 0;
   }
 
   /**
@@ -124,10 +102,10 @@ export class AggregateBuilder {
    * aggregate lands on the shard its user records were predicted for).
    */
   build(explicitHashKey?: string): OuterRecord {
-    if (this.datas.length === 0) {
+    if (this.n === 0) {
       throw new ShardwiseError('E_AGGREGATE_EMPTY', 'cannot build an aggregated record without user records');
     }
-    const partitionKey = this.pks.strings[0] as string;
+    const partitionKey = this.pks.first;
     const data = this.encode();
     this.reset();
     return { partitionKey, explicitHashKey, data };
@@ -136,59 +114,68 @@ export class AggregateBuilder {
   reset(): void {
     this.pks.reset();
     this.ehks.reset();
-    this.datas.length = 0;
-    this.recPk.length = 0;
-    this.recEhk.length = 0;
-    this.recLen.length = 0;
+    this.datas.fill(undefined, 0, this.n);
+    this.n = 0;
     this.recordsSize = 0;
   }
 
-  /** Bytes r would add (new table entries + its `records` entry); leaves the details in the scratch fields. */
-  private measure(r: AggregatedUserRecord): number {
-    let added = 0;
-    const pk = this.pks.entry(r.partitionKey);
-    let pkIndex = this.pks.indexOf(pk);
-    this.mPk = pk;
-    this.mPkIndex = pkIndex;
-    if (pkIndex < 0) {
-      added += StringTable.entrySize(pk);
-      pkIndex = this.pks.strings.length;
-    }
-    let recLen = 1 + varintSize(pkIndex);
+  /**
+   * The `sizeBytes` with r added, or -1 when that exceeds `capBytes` and the builder is not empty.
+   * Adds r only when `commit` (a constant at each call site: the JIT keeps one path per caller).
+   */
+  private place(r: AggregatedUserRecord, capBytes: number, commit: boolean): number {
+    const { pks, ehks, n } = this;
+    const pk = pks.id(r.partitionKey);
+    let pkIndex = pks.indexOf(pk);
+    // Table bytes with r's keys added, and r's `Record` message length.
+    let tables = pkIndex < 0 ? pks.size + pks.sizeOf(pk) + ehks.size : pks.size + ehks.size;
+    let recLen = 1 + varintSize(pkIndex < 0 ? pks.count : pkIndex);
     const ehkKey = r.explicitHashKey;
-    if (ehkKey === undefined) {
-      this.mEhk = undefined;
-    } else {
-      const ehk = this.ehks.entry(ehkKey);
-      let ehkIndex = this.ehks.indexOf(ehk);
-      this.mEhk = ehk;
-      this.mEhkIndex = ehkIndex;
-      if (ehkIndex < 0) {
-        added += StringTable.entrySize(ehk);
-        ehkIndex = this.ehks.strings.length;
-      }
-      recLen += 1 + varintSize(ehkIndex);
+    let ehk = -1;
+    let ehkIndex = -1;
+    if (ehkKey !== undefined) {
+      ehk = ehks.id(ehkKey);
+      ehkIndex = ehks.indexOf(ehk);
+      if (ehkIndex < 0) tables += ehks.sizeOf(ehk);
+      recLen += 1 + varintSize(ehkIndex < 0 ? ehks.count : ehkIndex);
     }
-    const dataLen = r.data.byteLength;
+    const data = r.data;
+    const dataLen = data.byteLength;
     recLen += 1 + varintSize(dataLen) + dataLen;
-    this.mRecLen = recLen;
-    return added + 1 + varintSize(recLen) + recLen;
+    const recordsSize = this.recordsSize + 1 + varintSize(recLen) + recLen;
+    // The outer key is the first record's key: r's own when the builder is empty.
+    const size = FRAME_BYTES + tables + recordsSize + (n === 0 ? pks.utf8Bytes(pk) : this.outerKeyBytes);
+    if (size > capBytes && n > 0) return -1;
+    if (!commit) return size;
+    if (n === 0) this.outerKeyBytes = pks.utf8Bytes(pk);
+    if (pkIndex < 0) pkIndex = pks.add(r.partitionKey, pk);
+    if (ehk >= 0 && ehkIndex < 0) ehkIndex = ehks.add(ehkKey as string, ehk);
+    if (3 * n + 3 > this.recs.length) this.recs = grown(this.recs, 3 * n + 3);
+    const recs = this.recs;
+    recs[3 * n] = pkIndex;
+    recs[3 * n + 1] = ehkIndex;
+    recs[3 * n + 2] = recLen;
+    this.datas[n] = data;
+    this.n = n + 1;
+    this.recordsSize = recordsSize;
+    return size;
   }
 
   private encode(): Buffer {
     const bodyEnd = MAGIC_BYTES + this.pks.size + this.ehks.size + this.recordsSize;
     const out = Buffer.allocUnsafe(bodyEnd + MD5_BYTES);
     out.set(AGGREGATION_MAGIC, 0);
-    let pos = this.pks.write(out, MAGIC_BYTES, KEY_PK_TABLE);
-    pos = this.ehks.write(out, pos, KEY_EHK_TABLE);
-    const { datas, recPk, recEhk, recLen } = this;
-    for (let i = 0; i < datas.length; i++) {
+    // The tables may write 3 bytes past their end (see StringTable.write): records and the MD5 follow.
+    let pos = this.pks.write(out, MAGIC_BYTES);
+    pos = this.ehks.write(out, pos);
+    const { datas, recs, n } = this;
+    for (let i = 0; i < n; i++) {
       const data = datas[i] as Uint8Array;
-      const ehk = recEhk[i] as number;
+      const ehk = recs[3 * i + 1] as number;
       out[pos++] = KEY_RECORD;
-      pos = writeVarint(out, pos, recLen[i] as number);
+      pos = writeVarint(out, pos, recs[3 * i + 2] as number);
       out[pos++] = KEY_PK_INDEX;
-      pos = writeVarint(out, pos, recPk[i] as number);
+      pos = writeVarint(out, pos, recs[3 * i] as number);
       if (ehk >= 0) {
         out[pos++] = KEY_EHK_INDEX;
         pos = writeVarint(out, pos, ehk);
@@ -199,9 +186,23 @@ export class AggregateBuilder {
       pos += data.byteLength;
     }
     if (pos !== bodyEnd) throw new Error(`aggregation size accounting is off: wrote ${pos} bytes, expected ${bodyEnd}`);
-    createHash('md5').update(out.subarray(MAGIC_BYTES, bodyEnd)).digest().copy(out, bodyEnd);
+    writeMd5(out, MAGIC_BYTES, bodyEnd);
     return out;
   }
+}
+
+/** `crypto.hash` (Node >= 20.12): one-shot, cheaper than a Hash object per aggregate; absent on older Node 20. */
+const oneShotHash: typeof nodeCrypto.hash | undefined = (nodeCrypto as Partial<typeof nodeCrypto>).hash;
+
+/** Writes the MD5 of `out[start, end)` at `end`; the digest comes as a latin1 ('binary') string, so no Buffer per digest. */
+function writeMd5(out: Buffer, start: number, end: number): void {
+  const body = new Uint8Array(out.buffer, out.byteOffset + start, end - start);
+  if (oneShotHash === undefined) {
+    createHash('md5').update(body).digest().copy(out, end);
+    return;
+  }
+  const digest = oneShotHash('md5', body, 'binary');
+  for (let i = 0; i < MD5_BYTES; i++) out[end + i] = digest.charCodeAt(i);
 }
 
 /** Encodes `records` (at least one) as one aggregated record's data, without any size cap. */

@@ -33,85 +33,143 @@ export function writeVarint(buf: Uint8Array, pos: number, n: number): number {
   return pos;
 }
 
-/** Memo of one distinct string: its UTF-8 length, and its index in the current table when `epoch` matches. */
-export interface StringEntry {
-  readonly bytes: number;
-  epoch: number;
-  index: number;
-}
-
 /** Memo entries kept per table between resets; beyond this the memo is dropped at the next reset. */
 const MEMO_LIMIT = 2048;
+/** Per memo id in `info`: pool offset, field entry bytes, UTF-8 bytes, index in the table (valid only if `ids` agrees). */
+const AT = 0;
+const SIZE = 1;
+const BYTES = 2;
+const INDEX = 3;
+const STRIDE = 4;
 /** ASCII strings up to this length are copied by a JS loop: cheaper than a native write call. */
 const SHORT_ASCII = 64;
+/** Initial pool bytes; a pool grown past 64 times this is dropped with the memo. */
+const POOL_BYTES = 16384;
 
 /**
- * A deduplicated `repeated string` field (the KPL key tables). Each distinct string is measured
- * once (the memo survives resets, bounded by MEMO_LIMIT) and written once per table.
+ * A deduplicated `repeated string` field (the KPL key tables). Each distinct string gets a memo id
+ * and is measured and encoded once (key byte + length varint + UTF-8) into a pool; the memo
+ * survives resets, bounded by MEMO_LIMIT. Writing the table copies pooled bytes: no string
+ * encoding, no object and no allocation per aggregate. Ids are only valid until the next reset().
  */
 export class StringTable {
-  readonly strings: string[] = [];
-  /** UTF-8 bytes of each of `strings`. */
-  readonly lens: number[] = [];
-  /** Encoded bytes of the field so far (key byte + length varint + UTF-8, per entry). */
+  /** Entries in the table. */
+  count = 0;
+  /** Encoded bytes of the field so far. */
   size = 0;
-  private readonly memo = new Map<string, StringEntry>();
-  private epoch = 1;
+  /** The first string added since the last reset ('' when none). */
+  first = '';
+  private readonly key: number;
+  private readonly memo = new Map<string, number>();
+  private info: Int32Array = new Int32Array(STRIDE * 256);
+  private pool: Buffer = Buffer.allocUnsafe(POOL_BYTES);
+  private poolView: DataView = new DataView(this.pool.buffer, this.pool.byteOffset, this.pool.byteLength);
+  private poolUsed = 0;
+  /** Memo id of each table entry, in table order. */
+  private ids: Int32Array = new Int32Array(256);
 
-  /** The memo entry for `s` (created when unseen); does not add `s` to the table. */
-  entry(s: string): StringEntry {
-    let e = this.memo.get(s);
-    if (e === undefined) {
-      e = { bytes: Buffer.byteLength(s, 'utf8'), epoch: 0, index: 0 };
-      this.memo.set(s, e);
-    }
-    return e;
+  /** `key`: the field key byte (field number < 16) every entry is written with. */
+  constructor(key: number) {
+    this.key = key;
   }
 
-  /** Index of `e` in the table, or -1 when its string is not in it yet. */
-  indexOf(e: StringEntry): number {
-    return e.epoch === this.epoch ? e.index : -1;
+  /** The memo id of `s` (measured and encoded when unseen); does not add `s` to the table. */
+  id(s: string): number {
+    return this.memo.get(s) ?? this.remember(s);
   }
 
-  /** Field bytes that adding a new entry `e` costs. */
-  static entrySize(e: StringEntry): number {
-    return 1 + varintSize(e.bytes) + e.bytes;
+  /** Index of `id` in the table, or -1 when it is not in it yet (a sparse set: no clearing on reset). */
+  indexOf(id: number): number {
+    const i = this.info[STRIDE * id + INDEX] as number;
+    return i < this.count && this.ids[i] === id ? i : -1;
   }
 
-  add(s: string, e: StringEntry): number {
-    e.epoch = this.epoch;
-    e.index = this.strings.length;
-    this.strings.push(s);
-    this.lens.push(e.bytes);
-    this.size += StringTable.entrySize(e);
-    return e.index;
+  /** Field bytes that adding `id` costs. */
+  sizeOf(id: number): number {
+    return this.info[STRIDE * id + SIZE] as number;
+  }
+
+  /** UTF-8 bytes of the string of `id`. */
+  utf8Bytes(id: number): number {
+    return this.info[STRIDE * id + BYTES] as number;
+  }
+
+  /** Adds `id` (of `s`, not in the table); returns its index. */
+  add(s: string, id: number): number {
+    const i = this.count++;
+    if (i === 0) this.first = s;
+    if (i >= this.ids.length) this.ids = grown(this.ids, i + 1);
+    this.ids[i] = id;
+    this.info[STRIDE * id + INDEX] = i;
+    this.size += this.info[STRIDE * id + SIZE] as number;
+    return i;
   }
 
   reset(): void {
-    this.epoch++;
-    this.strings.length = 0;
-    this.lens.length = 0;
+    this.count = 0;
     this.size = 0;
-    if (this.memo.size > MEMO_LIMIT) this.memo.clear();
+    this.first = '';
+    if (this.memo.size > MEMO_LIMIT) {
+      this.memo.clear();
+      this.poolUsed = 0;
+      if (this.pool.length > 64 * POOL_BYTES) this.setPool(Buffer.allocUnsafe(POOL_BYTES));
+    }
   }
 
-  /** Writes every entry as field `key` (a one-byte field key) at `pos`; returns the position after. */
-  write(out: Buffer, pos: number, key: number): number {
-    const { strings, lens } = this;
-    for (let i = 0; i < strings.length; i++) {
-      const s = strings[i] as string;
-      const len = lens[i] as number;
-      out[pos++] = key;
-      pos = writeVarint(out, pos, len);
-      if (len === s.length && len <= SHORT_ASCII) {
-        for (let j = 0; j < len; j++) out[pos + j] = s.charCodeAt(j);
-        pos += len;
-      } else {
-        pos += out.write(s, pos, len, 'utf8');
-      }
+  /**
+   * Writes every entry at `pos`; returns the position after. Copies 4 bytes at a time, so it may
+   * write up to 3 bytes past the field: `out` must have that much room after it, to be overwritten.
+   */
+  write(out: Buffer, pos: number): number {
+    const { poolView, info, ids } = this;
+    const dv = new DataView(out.buffer, out.byteOffset, out.byteLength);
+    for (let i = 0; i < this.count; i++) {
+      const at = info[STRIDE * (ids[i] as number) + AT] as number;
+      const n = info[STRIDE * (ids[i] as number) + SIZE] as number;
+      for (let j = 0; j < n; j += 4) dv.setInt32(pos + j, poolView.getInt32(at + j));
+      pos += n;
     }
     return pos;
   }
+
+  private setPool(pool: Buffer): void {
+    this.pool = pool;
+    this.poolView = new DataView(pool.buffer, pool.byteOffset, pool.byteLength);
+  }
+
+  private remember(s: string): number {
+    const bytes = Buffer.byteLength(s, 'utf8');
+    const size = 1 + varintSize(bytes) + bytes;
+    const at = this.poolUsed;
+    if (at + size + 3 > this.pool.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(2 * this.pool.length, at + size + 3));
+      this.pool.copy(bigger, 0, 0, at);
+      this.setPool(bigger);
+    }
+    this.pool[at] = this.key;
+    const start = writeVarint(this.pool, at + 1, bytes);
+    if (bytes === s.length && bytes <= SHORT_ASCII) {
+      for (let j = 0; j < bytes; j++) this.pool[start + j] = s.charCodeAt(j);
+    } else {
+      this.pool.write(s, start, bytes, 'utf8');
+    }
+    this.poolUsed = at + size;
+    const id = this.memo.size;
+    if (STRIDE * id + STRIDE > this.info.length) this.info = grown(this.info, STRIDE * id + STRIDE);
+    this.info[STRIDE * id + AT] = at;
+    this.info[STRIDE * id + SIZE] = size;
+    this.info[STRIDE * id + BYTES] = bytes;
+    this.info[STRIDE * id + INDEX] = -1;
+    this.memo.set(s, id);
+    return id;
+  }
+}
+
+/** A copy of `a` with room for at least `min` elements (doubling). */
+export function grown(a: Int32Array, min: number): Int32Array {
+  const b = new Int32Array(Math.max(2 * a.length, min));
+  b.set(a);
+  return b;
 }
 
 /** The error for an aggregated record whose protobuf cannot be decoded. */

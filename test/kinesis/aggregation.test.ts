@@ -245,6 +245,41 @@ test('one builder over many aggregates and more distinct keys than its key memo 
   assertSameRecords(back, records, 'memo churn');
 });
 
+test('a long-lived builder stays byte-identical to the reference through key-pool growth and memo eviction', async () => {
+  // Keys of 1–300 UTF-8 bytes (short and long copies, every remainder mod 4), some non-ASCII, more
+  // distinct keys than the memo keeps; the same builder encodes every aggregate. Hash keys are
+  // above 2^32: the reference reorders array-index-like table keys.
+  const keys = Array.from({ length: 2_600 }, (_, i) => (i % 7 === 0 ? `é✓😀-${i}-` : `k${i}-`).padEnd(1 + (i % 300), 'x'));
+  const records: AggregatedUserRecord[] = [];
+  for (let i = 0; i < 6_000; i++) {
+    const k = keys[(i * 31) % keys.length] as string;
+    records.push({ partitionKey: k, explicitHashKey: i % 5 === 0 ? `${2 ** 40 + (i % 13)}` : undefined, data: Buffer.alloc(i % 50, i) });
+  }
+  const builder = new AggregateBuilder(4_000);
+  let at = 0;
+  let aggregates = 0;
+  const check = async (): Promise<void> => {
+    const size = builder.sizeBytes;
+    const slice = records.slice(at, at + builder.count);
+    const out = builder.build();
+    assert.equal(out.data.length + Buffer.byteLength(out.partitionKey), size, 'sizeBytes exact');
+    const ref = await refAggregate(slice);
+    assert.equal(ref.length, 1);
+    assert.ok(Buffer.from(out.data).equals((ref[0] as RefEncoded).data), `aggregate ${aggregates}: same bytes as the reference`);
+    at += slice.length;
+    aggregates++;
+  };
+  for (const r of records) {
+    if (!builder.tryAdd(r)) {
+      await check();
+      assert.equal(builder.tryAdd(r), true);
+    }
+  }
+  await check();
+  assert.equal(at, records.length);
+  assert.ok(aggregates > 100, `${aggregates} aggregates`);
+});
+
 test('keys that are not valid UTF-16 (lone surrogates) are sized exactly as Node encodes them', () => {
   const builder = new AggregateBuilder();
   const records = [{ partitionKey: 'a\uD800b', data: Uint8Array.of(1) }, { partitionKey: 'k', explicitHashKey: '\uDFFF1', data: Uint8Array.of(2) }];
