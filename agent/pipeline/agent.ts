@@ -123,9 +123,11 @@ export function buildAgent(config: AgentConfig, log: Logger, opts: BuildOptions 
       recordTtlMs: 0,
       retry: { baseMs: sink.retry.baseMs, maxMs: sink.retry.maxMs },
       requestTimeoutMs: sink.requestTimeout,
-      // The spool is the buffer; the producer only needs enough to keep its requests full.
-      maxBufferedRecords: 20_000,
-      maxBufferedBytes: 8 * 1024 * 1024,
+      // The spool is the buffer; the producer only needs enough to keep its requests full (a
+      // request of one 51,200-byte aggregate for each of 16 shards is ~800 KiB). More only holds
+      // records (and the read chunks they point into) longer: 8 MiB cost ~30 MiB of peak RSS.
+      maxBufferedRecords: 10_000,
+      maxBufferedBytes: 2 * 1024 * 1024,
       clock,
     },
     shipper,
