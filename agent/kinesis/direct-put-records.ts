@@ -1,8 +1,7 @@
-import { createHash, createHmac } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import { PutRecordsCommand, type KinesisClient, type PutRecordsCommandOutput, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
-import { SignatureV4 } from '@smithy/signature-v4';
+import { JsonPostSigner } from './sigv4.ts';
 import type { StreamRef } from './stream-ref.ts';
 
 /** Sends one PutRecords request; resolves with the service's answer, rejects like the SDK does. */
@@ -11,8 +10,8 @@ export type PutRecordsSender = (stream: StreamRef, records: readonly PutRecordsR
 /**
  * PutRecords without the SDK's generic serializer, which base64-encodes the body in a JavaScript
  * loop and costs about a millisecond of CPU per request on top of that: the body is built with
- * Node's native base64 and JSON, then signed with the SDK's own SigV4 signer and the credentials,
- * region and endpoint the SDK client resolved (so the default provider chain and an endpoint
+ * Node's native base64 and JSON, then signed (SigV4, sigv4.ts) with the credentials, region and
+ * endpoint the SDK client resolved (so the default provider chain and an endpoint
  * override behave exactly as for every other call). Errors are shaped like the SDK's (`name`,
  * `$metadata.httpStatusCode`, `$fault`) so they are classified the same way.
  * Used for streams named by `streamName`; a stream ARN goes through the SDK (its endpoint depends on the account).
@@ -22,15 +21,15 @@ export function directPutRecords(client: KinesisClient, opts: { requestTimeoutMs
   const httpAgent = new http.Agent(agentOpts);
   const httpsAgent = new https.Agent(agentOpts);
   const timeoutMs = opts.requestTimeoutMs ?? 10_000;
-  let signer: SignatureV4 | undefined;
+  let signer: JsonPostSigner | undefined;
   let target: { protocol: string; hostname: string; port: number | undefined; path: string } | undefined;
   /** Regions outside the partitions we know the endpoint of (ISO partitions…) go through the SDK's endpoint rules. */
   let viaSdk = false;
 
-  const resolve = async (): Promise<{ signer: SignatureV4; target: NonNullable<typeof target> }> => {
+  const resolve = async (): Promise<{ signer: JsonPostSigner; target: NonNullable<typeof target> }> => {
     if (!signer || !target) {
       const region = await client.config.region();
-      signer = new SignatureV4({ credentials: client.config.credentials, region, service: 'kinesis', sha256: Sha256, uriEscapePath: true });
+      signer = new JsonPostSigner(region, 'kinesis');
       const custom = client.config.endpoint ? await client.config.endpoint() : undefined;
       const suffix = /^cn-/.test(region) ? 'amazonaws.com.cn' : 'amazonaws.com';
       viaSdk = !custom && !/^(?:[a-z]{2}|us-gov)-[a-z]+-\d+$/.test(region);
@@ -48,26 +47,14 @@ export function directPutRecords(client: KinesisClient, opts: { requestTimeoutMs
     }
     const body = putRecordsBody(stream.streamName, records);
     const host = t.port === undefined ? t.hostname : `${t.hostname}:${t.port}`;
-    const signed = await s.sign({
-      method: 'POST',
-      protocol: t.protocol,
-      hostname: t.hostname,
-      port: t.port,
-      path: t.path,
-      query: {},
-      headers: {
-        host,
-        'content-type': 'application/x-amz-json-1.1',
-        'x-amz-target': 'Kinesis_20131202.PutRecords',
-        'content-length': String(body.length),
-      },
-      body,
-    });
+    // The SDK's provider chain, memoized by the client (refreshed before expiry), as for its own calls.
+    const creds = await client.config.credentials();
+    const headers = s.sign({ host, path: t.path, target: 'Kinesis_20131202.PutRecords', body }, creds);
     return send(t.protocol === 'http:' ? http : https, t.protocol === 'http:' ? httpAgent : httpsAgent, {
       hostname: t.hostname,
       port: t.port,
       path: t.path,
-      headers: signed.headers,
+      headers,
       body,
       timeoutMs,
     });
@@ -136,24 +123,4 @@ export function putRecordsBody(streamName: string, records: readonly PutRecordsR
   }
   o += buf.write(']}', o, 'latin1');
   return o === buf.length ? buf : buf.subarray(0, o);
-}
-
-/** SHA-256 (and HMAC-SHA-256 when given a secret) for the SigV4 signer, on node:crypto. */
-class Sha256 {
-  private readonly h: ReturnType<typeof createHash> | ReturnType<typeof createHmac>;
-  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
-    this.h = secret === undefined ? createHash('sha256') : createHmac('sha256', toBytes(secret));
-  }
-  update(data: string | ArrayBuffer | ArrayBufferView): void {
-    this.h.update(toBytes(data));
-  }
-  digest(): Promise<Uint8Array> {
-    return Promise.resolve(this.h.digest());
-  }
-}
-
-function toBytes(d: string | ArrayBuffer | ArrayBufferView): string | Uint8Array {
-  if (typeof d === 'string') return d;
-  if (d instanceof ArrayBuffer) return new Uint8Array(d);
-  return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
 }
