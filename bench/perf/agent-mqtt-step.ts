@@ -49,6 +49,8 @@ export interface StepResult {
   readonly agentCpu: number[];
   readonly agentPeakRss: number[];
   readonly agentRssEnd: number[];
+  /** RSS when the measured window began (after the warm-up): with agentRssEnd, the drift under steady load. */
+  readonly agentRssStart: number[];
   /** RSS once connected and healthy, before any message. */
   readonly agentRssIdle: number[];
   /** Received per agent over the window (how the shared subscription split the load). */
@@ -217,6 +219,7 @@ export async function runStep(o: StepOptions): Promise<StepResult> {
       agentCpu: agents.map((_, i) => ((b.cpu[i] as number) - (a.cpu[i] as number)) / win),
       agentPeakRss: peak,
       agentRssEnd: b.rss,
+      agentRssStart: a.rss,
       agentRssIdle: rssIdle,
       agentReceived: agents.map((_, i) => ((b.totals[i]?.received ?? 0) - (a.totals[i]?.received ?? 0)) / win),
       mosquittoCpu: (b.mosq - a.mosq) / win,

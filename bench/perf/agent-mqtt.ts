@@ -139,7 +139,8 @@ export async function run(): Promise<PerfSection> {
     );
   }
   if (SECTIONS.includes('b')) {
-    const rssSecs = num('AGENT_MQTT_RSS_SECS', 20);
+    // long enough that a leak shows as drift from the start to the end of the window
+    const rssSecs = num('AGENT_MQTT_RSS_SECS', 40);
     const rows: string[][] = [];
     for (const [label, args] of [
       ['bundled agent, default node flags', undefined],
@@ -150,7 +151,7 @@ export async function run(): Promise<PerfSection> {
       if (args !== undefined) process.env['AGENT_NODE_ARGS'] = `${saved ?? ''} ${args}`;
       try {
         const r = await step({ rate: 5000, windowSec: rssSecs });
-        rows.push([label, mib(r.agentRssIdle[0] ?? 0), mib(r.agentRssEnd[0] ?? 0), mib(r.agentPeakRss[0] ?? 0), pct(r.agentCpu[0] ?? 0), fmtRate(r.achievedRate), `${r.missing}`, `${ms(r.ackP99)}`]);
+        rows.push([label, mib(r.agentRssIdle[0] ?? 0), mib(r.agentRssStart[0] ?? 0), mib(r.agentRssEnd[0] ?? 0), mib(r.agentPeakRss[0] ?? 0), pct(r.agentCpu[0] ?? 0), fmtRate(r.achievedRate), `${r.missing}`, `${ms(r.ackP99)}`]);
       } finally {
         if (args !== undefined) {
           if (saved === undefined) delete process.env['AGENT_NODE_ARGS'];
@@ -162,7 +163,7 @@ export async function run(): Promise<PerfSection> {
       '',
       `### b) Agent memory at 5,000 msg/s (${rssSecs} s steady state)`,
       '',
-      mdTable(['agent', 'RSS connected, idle', 'RSS at end of window', 'peak RSS (VmHWM)', 'agent CPU', 'accepted msg/s', 'lost', 'ack p99 ms'], rows),
+      mdTable(['agent', 'RSS connected, idle', 'RSS at start of window', 'RSS at end of window', 'peak RSS (VmHWM)', 'agent CPU', 'accepted msg/s', 'lost', 'ack p99 ms'], rows),
       '',
       'Goal: RSS ≤ 80 MB at 5,000 msg/s.',
     );
