@@ -153,7 +153,7 @@ export class Producer<T> {
     this.counters.added++;
     this.buffered++;
     this.bufferedBytes += p.bytes;
-    this.route(p);
+    this.route(p, now);
     return this.hasCapacity();
   }
 
@@ -207,7 +207,7 @@ export class Producer<T> {
 
   // ---- routing ---------------------------------------------------------------------------------
 
-  private route(p: Pending<T>): void {
+  private route(p: Pending<T>, now: number = this.clock.now()): void {
     const lane = this.laneFor(p);
     if (!lane) {
       this.unrouted.push(p);
@@ -215,7 +215,7 @@ export class Producer<T> {
       return;
     }
     lane.push(p);
-    if (this.isReady(lane, this.clock.now())) this.schedulePump();
+    if (this.isReady(lane, now)) this.schedulePump();
     else this.wakeAt(p.queuedAt + this.lingerMs);
   }
 
