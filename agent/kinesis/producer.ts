@@ -11,7 +11,8 @@ import { Lane } from './lane.ts';
 import type { Pending } from './pending.ts';
 import { ProducerCounters } from './producer-counters.ts';
 import type { ProducerListener, ProducerOptions, ProducerStats } from './producer-types.ts';
-import { takeEntry, type Entry, type RequestLimits } from './request-builder.ts';
+import type { Entry, RequestLimits } from './request-builder.ts';
+import { RequestPlanner } from './request-planner.ts';
 import { ShardMapCache } from './shard-map-cache.ts';
 import type { ShardMap } from './shard-map.ts';
 import { streamParams } from './stream-ref.ts';
@@ -31,7 +32,6 @@ export class Producer<T> {
   private readonly cache: ShardMapCache;
   private readonly clock: Clock;
   private readonly random: () => number;
-  private readonly limits: RequestLimits;
   private readonly lingerMs: number;
   private readonly concurrency: number;
   private readonly ttlMs: number;
@@ -39,7 +39,7 @@ export class Producer<T> {
   private readonly rate: ShardRateLimit | undefined;
   private readonly maxBufferedRecords: number;
   private readonly maxBufferedBytes: number;
-  private readonly agg: AggregateBuilder | undefined;
+  private readonly planner: RequestPlanner<T>;
   private readonly counters = new ProducerCounters();
   private readonly putRecords: PutRecordsSender;
   private readonly scratch = new Uint32Array(4);
@@ -49,7 +49,6 @@ export class Producer<T> {
   private readonly lanesById = new Map<string, Lane<T>>();
   /** Records whose hash key no open shard covers (a gap while resharding, or no map yet). */
   private unrouted: Pending<T>[] = [];
-  private rr = 0;
   private inFlightRequests = 0;
   private buffered = 0;
   private bufferedBytes = 0;
@@ -73,8 +72,7 @@ export class Producer<T> {
     if (aggregate && (maxAgg < 256 || maxAgg > KINESIS_LIMITS.maxRecordBytes)) {
       throw new RangeError(`aggregation.maxBytes: expected 256…${KINESIS_LIMITS.maxRecordBytes}, got ${maxAgg}`);
     }
-    this.agg = aggregate ? new AggregateBuilder(maxAgg) : undefined;
-    this.limits = {
+    const limits: RequestLimits = {
       maxRecords: clampInt(opts.maxRequestRecords ?? 500, 1, KINESIS_LIMITS.maxRecordsPerPutRecords, 'maxRequestRecords'),
       maxBytes: clampInt(opts.maxRequestBytes ?? KINESIS_LIMITS.maxBytesPerPutRecords, 1024, KINESIS_LIMITS.maxBytesPerPutRecords, 'maxRequestBytes'),
       maxEntriesPerLane: clampInt(opts.maxEntriesPerShardPerRequest ?? (aggregate ? 1 : 500), 1, 500, 'maxEntriesPerShardPerRequest'),
@@ -82,6 +80,7 @@ export class Producer<T> {
     };
     this.lingerMs = clampInt(opts.lingerMs ?? KPL_DEFAULTS.lingerMs, 0, 60_000, 'lingerMs');
     this.concurrency = clampInt(opts.concurrency ?? 4, 1, 256, 'concurrency');
+    this.planner = new RequestPlanner<T>(limits, this.lingerMs, this.concurrency, aggregate ? new AggregateBuilder(maxAgg) : undefined);
     this.ttlMs = opts.recordTtlMs === 0 ? Number.POSITIVE_INFINITY : (opts.recordTtlMs ?? KPL_DEFAULTS.recordTtlMs);
     this.backoff = opts.retry ?? DEFAULT_BACKOFF;
     const rl = opts.rateLimit ?? { enabled: true };
@@ -215,7 +214,7 @@ export class Producer<T> {
       return;
     }
     lane.push(p);
-    if (this.isReady(lane, now)) this.schedulePump();
+    if (this.planner.isReady(lane, now, this.flushing > 0)) this.schedulePump();
     else this.wakeAt(p.queuedAt + this.lingerMs);
   }
 
@@ -290,19 +289,6 @@ export class Producer<T> {
 
   // ---- pumping ---------------------------------------------------------------------------------
 
-  private isReady(lane: Lane<T>, now: number): boolean {
-    const head = lane.peek();
-    if (!head || lane.inFlight || now < lane.notBefore) return false;
-    return this.flushing > 0 || now - head.queuedAt >= this.lingerMs || this.isFull(lane);
-  }
-
-  /** A lane with a full entry's worth queued: the producer is under load. */
-  private isFull(lane: Lane<T>): boolean {
-    return this.limits.maxAggregateBytes > 0
-      ? lane.bytes >= this.limits.maxAggregateBytes
-      : lane.length >= this.limits.maxEntriesPerLane || lane.bytes >= this.limits.maxBytes / 4;
-  }
-
   private schedulePump(): void {
     if (this.pumpQueued) return;
     this.pumpQueued = true;
@@ -328,7 +314,7 @@ export class Producer<T> {
     const now = this.clock.now();
     this.expire(now);
     while (this.inFlightRequests < this.concurrency) {
-      const entries = this.buildRequest(now);
+      const entries = this.planner.next(this.lanes, now, this.inFlightRequests, this.flushing > 0);
       if (entries.length === 0) break;
       this.send(entries);
     }
@@ -354,63 +340,6 @@ export class Producer<T> {
       }
       this.unrouted = keep;
     }
-  }
-
-  private buildRequest(now: number): Entry<T>[] {
-    const n = this.lanes.length;
-    let ready = 0;
-    let full = 0;
-    let sendable = 0;
-    for (let i = 0; i < n; i++) {
-      const lane = this.lanes[i] as Lane<T>;
-      if (lane.inFlight || lane.length === 0 || now < lane.notBefore) continue;
-      sendable++;
-      if (this.isReady(lane, now)) ready++;
-      if (this.isFull(lane)) full++;
-    }
-    if (ready === 0) return [];
-    // Under load (lanes fill up before their linger ends) spread the lanes over the free request
-    // slots, so requests overlap (a lane still has one request in flight at most); otherwise one
-    // request takes every lane that has something (fewer requests: less CPU per record).
-    const free = Math.max(1, this.concurrency - this.inFlightRequests);
-    const maxLanes = full > 0 ? Math.max(1, Math.ceil(sendable / free)) : n;
-    const entries: Entry<T>[] = [];
-    let lanesTaken = 0;
-    let room = this.limits.maxBytes;
-    // Ready lanes first, then idle lanes piggyback on the same request (fewer, fuller requests).
-    for (let pass = 0; pass < 2; pass++) {
-      for (let k = 0; k < n && entries.length < this.limits.maxRecords && lanesTaken < maxLanes; k++) {
-        const lane = this.lanes[(this.rr + k) % n] as Lane<T>;
-        if (lane.inFlight || lane.length === 0 || now < lane.notBefore) continue;
-        if (pass === 0 && !this.isReady(lane, now)) continue;
-        const before = entries.length;
-        room = this.takeFromLane(lane, entries, room, now);
-        if (entries.length > before) lanesTaken++;
-      }
-    }
-    this.rr = (this.rr + 1) % Math.max(1, n);
-    return entries;
-  }
-
-  private takeFromLane(lane: Lane<T>, entries: Entry<T>[], room: number, now: number): number {
-    let taken = 0;
-    while (taken < this.limits.maxEntriesPerLane && entries.length < this.limits.maxRecords && lane.length > 0) {
-      if (lane.limiter) {
-        const estimate = Math.min(lane.bytes, this.limits.maxAggregateBytes || (lane.peek() as Pending<T>).bytes);
-        if (!lane.limiter.canSend(estimate)) {
-          lane.notBefore = now + lane.limiter.waitMs(estimate);
-          break;
-        }
-      }
-      const entry = takeEntry(lane, this.limits, room, this.agg);
-      if (!entry) break;
-      lane.limiter?.charge(entry.bytes);
-      entries.push(entry);
-      room -= entry.bytes;
-      taken++;
-    }
-    if (taken > 0) lane.inFlight = true;
-    return room;
   }
 
   private scheduleNextWake(now: number): void {
