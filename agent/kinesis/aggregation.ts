@@ -18,6 +18,8 @@ const MAGIC_BYTES = 4;
 const MD5_BYTES = 16;
 /** Magic + MD5 around the protobuf body. */
 const FRAME_BYTES = MAGIC_BYTES + MD5_BYTES;
+/** Int32 slots per record in AggregateBuilder.recs. */
+const REC_STRIDE = 4;
 
 // AggregatedRecord fields
 const KEY_PK_TABLE = fieldKey(1, WIRE_LEN);
@@ -54,10 +56,12 @@ export class AggregateBuilder {
   /** Data of each record; slots are cleared, not dropped, on reset (no regrowth per aggregate). */
   private readonly datas: (Uint8Array | undefined)[] = [];
   /**
-   * Per record: partition key index, explicit hash key index (-1: none), and the encoded length of
-   * its `Record` message (without its own key and length prefix). Typed, reused across aggregates.
+   * Per record (REC_STRIDE slots): partition key index, explicit hash key index (-1: none), the
+   * encoded length of its `Record` message (without its own key and length prefix), and its data
+   * length (kept here: reading `byteLength` again at encode time costs more than this slot).
+   * Typed, reused across aggregates.
    */
-  private recs: Int32Array = new Int32Array(3 * 256);
+  private recs: Int32Array = new Int32Array(REC_STRIDE * 256);
   private n = 0;
   /** Bytes of the `records` field so far (the tables keep their own sizes). */
   private recordsSize = 0;
@@ -150,11 +154,13 @@ export class AggregateBuilder {
     if (n === 0) this.outerKeyBytes = pks.utf8Bytes(pk);
     if (pkIndex < 0) pkIndex = pks.add(r.partitionKey, pk);
     if (ehk >= 0 && ehkIndex < 0) ehkIndex = ehks.add(ehkKey as string, ehk);
-    if (3 * n + 3 > this.recs.length) this.recs = grown(this.recs, 3 * n + 3);
+    const at = REC_STRIDE * n;
+    if (at + REC_STRIDE > this.recs.length) this.recs = grown(this.recs, at + REC_STRIDE);
     const recs = this.recs;
-    recs[3 * n] = pkIndex;
-    recs[3 * n + 1] = ehkIndex;
-    recs[3 * n + 2] = recLen;
+    recs[at] = pkIndex;
+    recs[at + 1] = ehkIndex;
+    recs[at + 2] = recLen;
+    recs[at + 3] = dataLen;
     this.datas[n] = data;
     this.n = n + 1;
     this.recordsSize = recordsSize;
@@ -163,27 +169,28 @@ export class AggregateBuilder {
 
   private encode(): Buffer {
     const bodyEnd = MAGIC_BYTES + this.pks.size + this.ehks.size + this.recordsSize;
-    const out = Buffer.allocUnsafe(bodyEnd + MD5_BYTES);
+    // Not from Node's shared pool (aggregates exceed its 4 KiB limit anyway): skips the pool checks.
+    const out = Buffer.allocUnsafeSlow(bodyEnd + MD5_BYTES);
     out.set(AGGREGATION_MAGIC, 0);
     // The tables may write 3 bytes past their end (see StringTable.write): records and the MD5 follow.
     let pos = this.pks.write(out, MAGIC_BYTES);
     pos = this.ehks.write(out, pos);
     const { datas, recs, n } = this;
-    for (let i = 0; i < n; i++) {
-      const data = datas[i] as Uint8Array;
-      const ehk = recs[3 * i + 1] as number;
+    for (let i = 0, at = 0; i < n; i++, at += REC_STRIDE) {
+      const ehk = recs[at + 1] as number;
+      const dataLen = recs[at + 3] as number;
       out[pos++] = KEY_RECORD;
-      pos = writeVarint(out, pos, recs[3 * i + 2] as number);
+      pos = writeVarint(out, pos, recs[at + 2] as number);
       out[pos++] = KEY_PK_INDEX;
-      pos = writeVarint(out, pos, recs[3 * i] as number);
+      pos = writeVarint(out, pos, recs[at] as number);
       if (ehk >= 0) {
         out[pos++] = KEY_EHK_INDEX;
         pos = writeVarint(out, pos, ehk);
       }
       out[pos++] = KEY_DATA;
-      pos = writeVarint(out, pos, data.byteLength);
-      out.set(data, pos);
-      pos += data.byteLength;
+      pos = writeVarint(out, pos, dataLen);
+      out.set(datas[i] as Uint8Array, pos);
+      pos += dataLen;
     }
     if (pos !== bodyEnd) throw new Error(`aggregation size accounting is off: wrote ${pos} bytes, expected ${bodyEnd}`);
     writeMd5(out, MAGIC_BYTES, bodyEnd);

@@ -352,3 +352,19 @@ test('magic constant and encoded frame layout', () => {
   assert.equal(data[13], 9);
   assert.ok(createHash('md5').update(data.subarray(4, 14)).digest().equals(data.subarray(14)));
 });
+
+test('keys that are special as object properties (__proto__, numeric, empty) are tabled like any other', () => {
+  const keys = ['__proto__', 'constructor', 'toString', '0', '42', '4294967295', '-1', '', 'hasOwnProperty'];
+  const records: AggregatedUserRecord[] = [];
+  for (let i = 0; i < 3 * keys.length; i++) {
+    const key = keys[i % keys.length] as string;
+    records.push({ partitionKey: key, explicitHashKey: i % 2 === 0 ? key : undefined, data: Buffer.from(`r${i}`) });
+  }
+  const data = encodeAggregate(records);
+  assertSameRecords(deaggregate({ partitionKey: 'o', data }), records, 'special keys');
+  // each distinct key is tabled once, in first-seen order (checked with the reference's protobuf decoder)
+  const body = refProto.decode(data.subarray(4, data.length - 16)) as unknown as { partition_key_table: string[]; explicit_hash_key_table: string[] };
+  assert.deepEqual(body.partition_key_table, keys);
+  // hash keys only on even records: first seen in the order keys[0], keys[2], ..., keys[8], keys[1], ...
+  assert.deepEqual(body.explicit_hash_key_table, [0, 2, 4, 6, 8, 1, 3, 5, 7].map((k) => keys[k]));
+});
