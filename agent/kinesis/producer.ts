@@ -137,16 +137,17 @@ export class Producer<T> {
     if (rec.explicitHashKey !== undefined) explicitHashKeyInto(rec.explicitHashKey, w, 0);
     else hashPartitionKeyInto(key, w, 0);
     const now = this.clock.now();
+    // Small integers only (see Pending): hash words as int32, times in whole milliseconds.
     const p: Pending<T> = {
       rec,
       token,
-      h0: w[0] as number,
-      h1: w[1] as number,
-      h2: w[2] as number,
-      h3: w[3] as number,
+      h0: (w[0] as number) | 0,
+      h1: (w[1] as number) | 0,
+      h2: (w[2] as number) | 0,
+      h3: (w[3] as number) | 0,
       bytes,
-      deadline: now + this.ttlMs,
-      queuedAt: now,
+      deadline: Math.ceil(now + this.ttlMs),
+      queuedAt: Math.floor(now),
       attempts: 0,
     };
     this.counters.added++;
@@ -234,7 +235,7 @@ export class Producer<T> {
     const byLane = new Map<Lane<T>, Pending<T>[]>();
     const now = this.clock.now();
     for (const p of ps) {
-      p.queuedAt = now - this.lingerMs; // already waited: ready once the backoff ends
+      p.queuedAt = Math.floor(now - this.lingerMs); // already waited: ready once the backoff ends
       const lane = this.laneFor(p);
       if (!lane) {
         this.unrouted.push(p);
