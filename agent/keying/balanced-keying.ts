@@ -82,12 +82,12 @@ export class BalancedKeying implements KeyingStrategy, AckAware {
     return this.ranges.map;
   }
 
-  /** Assigned shard index of a device (−1 when unassigned). */
+  /** Assigned shard index of a device (-1 when unassigned). */
   shardOfIndex(device: number): number {
     return this.dev.shard[device] ?? -1;
   }
 
-  /** Shard index of a device id (−1 when unknown or unassigned). */
+  /** Shard index of a device id (-1 when unknown or unassigned). */
   shardOf(deviceId: string): number {
     const d = this.index.get(deviceId);
     return d === undefined ? -1 : this.shardOfIndex(d);

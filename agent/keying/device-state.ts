@@ -9,7 +9,7 @@ import type { DecayClock } from './shard-loads.ts';
 export class DeviceState {
   capacity: number;
   count = 0;
-  /** Assigned shard index per device, −1 when unassigned. */
+  /** Assigned shard index per device, -1 when unassigned. */
   shard: Int32Array;
   /** Decayed record and byte counters, valid as of `epoch`. */
   records: Float32Array;

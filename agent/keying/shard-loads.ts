@@ -23,7 +23,7 @@ export class DecayClock {
   readonly epochMs: number;
   /** decay[k] = factor after k epochs (0 beyond the table). */
   private readonly decay: Float64Array;
-  /** Decayed sum × rateScale = rate per second for a steady stream. */
+  /** Decayed sum x rateScale = rate per second for a steady stream. */
   readonly rateScale: number;
 
   constructor(readonly halfLifeMs: number) {
@@ -49,7 +49,7 @@ export class ShardLoads {
   readonly bytes: Float64Array;
   /** Utilisation (max of records and bytes against the limits) at the last evaluation. */
   readonly load: Float64Array;
-  /** ms when the shard went over fair share × threshold, NaN while it is not. */
+  /** ms when the shard went over fair share x threshold, NaN while it is not. */
   readonly overSince: Float64Array;
   /** 1 when the shard has been over for at least moveAfterMs: its devices may move. */
   readonly movable: Uint8Array;

@@ -131,7 +131,7 @@ export class Lifecycle {
     return this.stopping;
   }
 
-  /** SIGTERM/SIGINT → graceful stop then exit; SIGHUP → reload. Returns an uninstaller. */
+  /** SIGTERM/SIGINT -> graceful stop then exit; SIGHUP -> reload. Returns an uninstaller. */
   run(): () => void {
     for (const sig of SIGNALS) this.handle(sig, () => this.onSignal(sig));
     this.handle('SIGHUP', () => void this.reload());

@@ -38,6 +38,13 @@ describe('the bundled agent (npm run build), as the systemd unit runs it', () =>
     assert.match(pkg.scripts['build'] ?? '', /--outfile=dist\/shardwise-agent\.mjs/);
   });
 
+  it('is ASCII only: V8 keeps a script with any other character as a two-byte string (twice the memory)', () => {
+    const text = readFileSync(BUNDLE, 'latin1');
+    const at = text.search(/[^\x00-\x7f]/);
+    const line = at < 0 ? '' : text.slice(text.lastIndexOf('\n', at) + 1, text.indexOf('\n', at));
+    assert.equal(at, -1, `non-ASCII byte in the bundle (a comment esbuild keeps, e.g. on a class field?): ${line.trim()}`);
+  });
+
   it('answers --help and --check (secrets masked)', async () => {
     const help = await run(process.execPath, [BUNDLE, '--help']);
     assert.match(help.stdout, /shardwise-agent --config FILE/);

@@ -40,7 +40,7 @@ export class VideoSource implements Source {
   /** Undefined with `cameraId.fixed`. */
   private readonly template: PathTemplate | undefined;
   private readonly reader: SegmentReader;
-  /** Segments refused (no camera id), by key → signature, so they are refused once, not every poll. */
+  /** Segments refused (no camera id), by key -> signature, so they are refused once, not every poll. */
   private readonly refused = new Map<string, string>();
   private readonly problems = new PollProblems((path, message) => this.downstream.reject(this.name, 'unreadable-file', path, message));
   private readonly sleeper = new Sleeper();
