@@ -14,14 +14,27 @@ import { fileURLToPath } from 'node:url';
 import { freePort } from '../emulators/free-port.ts';
 import { startKinesalite } from '../emulators/kinesalite.ts';
 import { processCpuSeconds } from '../emulators/process-cpu.ts';
+import { agentEnv, deployedRuntimeEnv } from './deployed-runtime.ts';
 import { fmtRate, mdTable, median, runStandalone, type PerfSection } from './section.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-/** The two ways to start the agent: as deployed (the bundle `npm run build` makes) and through tsx (development). */
-const FORMS = [
-  { name: 'bundled (`dist/shardwise-agent.mjs`, as the systemd unit runs it)', bin: path.join(ROOT, 'dist/shardwise-agent.mjs') },
-  { name: 'through tsx (`agent/cli/bin.mjs`)', bin: path.join(ROOT, 'agent/cli/bin.mjs') },
-] as const;
+/**
+ * The ways to start the agent: as deployed (the bundle `npm run build` makes, with the systemd
+ * unit's runtime settings, read from the unit), the same bundle on Node's defaults (the settings'
+ * cost and gain), and through tsx (development).
+ */
+interface Form {
+  readonly name: string;
+  readonly bin: string;
+  readonly env: Record<string, string>;
+}
+const BUNDLE = path.join(ROOT, 'dist/shardwise-agent.mjs');
+const DEPLOYED = deployedRuntimeEnv();
+const FORMS: readonly Form[] = [
+  { name: 'bundled, as the systemd unit runs it (its NODE_OPTIONS and MALLOC_* settings)', bin: BUNDLE, env: DEPLOYED },
+  { name: "bundled, Node's and glibc's defaults", bin: BUNDLE, env: {} },
+  { name: 'through tsx (`agent/cli/bin.mjs`), defaults', bin: path.join(ROOT, 'agent/cli/bin.mjs'), env: {} },
+];
 
 function writeLines(file: string, lines: number): number {
   const parts: string[] = [];
@@ -46,7 +59,7 @@ interface AgentRun {
   kinesaliteCpuSec: number;
 }
 
-async function oneRun(bin: string, dir: string, file: string, lines: number): Promise<AgentRun> {
+async function oneRun(form: Form, dir: string, file: string, lines: number): Promise<AgentRun> {
   const kinesis = await startKinesalite({ streams: [{ name: 'perf', shards: 4 }] });
   const port = await freePort();
   const state = mkdtempSync(path.join(dir, 'state-'));
@@ -64,7 +77,7 @@ async function oneRun(bin: string, dir: string, file: string, lines: number): Pr
   const t0 = performance.now();
   // AGENT_NODE_ARGS: node flags for the agent alone, e.g. '--max-old-space-size=96'.
   const nodeArgs = (process.env['AGENT_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, bin, '--config', cfgFile], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [...nodeArgs, form.bin, '--config', cfgFile], { env: agentEnv(form.env), stdio: ['ignore', 'ignore', 'inherit'] });
   try {
     const pid = child.pid as number;
     let sent = 0;
@@ -101,10 +114,10 @@ export async function run(): Promise<PerfSection> {
     const bytes = writeLines(file, lines);
     execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
     // Interleaved: run i of every form before run i + 1 of any, so both see the same machine.
-    // PERF_FORMS=bundled: the deployed form only (profiling, quick checks).
-    const forms = process.env['PERF_FORMS'] === 'bundled' ? FORMS.slice(0, 1) : FORMS;
+    // PERF_FORMS=bundled: the bundled forms only (profiling, quick checks).
+    const forms = process.env['PERF_FORMS'] === 'bundled' ? FORMS.slice(0, 2) : FORMS;
     const rs: AgentRun[][] = forms.map(() => []);
-    for (let i = 0; i < runs; i++) for (let f = 0; f < forms.length; f++) rs[f]!.push(await oneRun(forms[f]!.bin, dir, file, lines));
+    for (let i = 0; i < runs; i++) for (let f = 0; f < forms.length; f++) rs[f]!.push(await oneRun(forms[f]!, dir, file, lines));
     const rows = forms.map((form, f) => {
       const r = rs[f]!;
       const rate = median(r.map((x) => x.linesPerSec));

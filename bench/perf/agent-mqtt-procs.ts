@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../emulators/free-port.ts';
+import { agentEnv, deployedRuntimeEnv } from './deployed-runtime.ts';
 
 /** The agent as deployed: the bundle `npm run build` writes (agent-mqtt.ts builds it first); AGENT_BIN runs another entry point, e.g. agent/cli/bin.mjs (tsx). */
 const BIN = process.env['AGENT_BIN'] ?? fileURLToPath(new URL('../../dist/shardwise-agent.mjs', import.meta.url));
@@ -73,7 +74,8 @@ export class AgentProc {
     nodeArgs: string[],
     cfgFile: string,
   ) {
-    this.child = spawn(process.execPath, [...nodeArgs, BIN, '--config', cfgFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+    // As the systemd unit runs it (its NODE_OPTIONS and MALLOC_* settings); SHARDWISE_BENCH_UNTUNED=1: Node's defaults.
+    this.child = spawn(process.execPath, [...nodeArgs, BIN, '--config', cfgFile], { env: agentEnv(deployedRuntimeEnv()), stdio: ['ignore', 'ignore', 'pipe'] });
     this.child.stderr?.setEncoding('utf8').on('data', (t: string) => (this.stderrTail = (this.stderrTail + t).slice(-2000)));
   }
 

@@ -24,6 +24,7 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { runStep, type StepOptions, type StepResult } from './agent-mqtt-step.ts';
+import { deployedRuntimeEnv, describeRuntime } from './deployed-runtime.ts';
 import { waitForQuiet } from './machine-load.ts';
 import { fmtRate, mdTable, runStandalone, type PerfSection } from './section.ts';
 
@@ -142,21 +143,19 @@ export async function run(): Promise<PerfSection> {
     // long enough that a leak shows as drift from the start to the end of the window
     const rssSecs = num('AGENT_MQTT_RSS_SECS', 40);
     const rows: string[][] = [];
-    for (const [label, args] of [
-      ['bundled agent, default node flags', undefined],
-      ['bundled, --max-semi-space-size=2', '--max-semi-space-size=2'],
-      ['bundled, --max-semi-space-size=1 --max-old-space-size=48', '--max-semi-space-size=1 --max-old-space-size=48'],
+    // The agent as the systemd unit runs it, then the same bundle on Node's and glibc's defaults.
+    for (const [label, untuned] of [
+      [`bundled, as ${describeRuntime(deployedRuntimeEnv())}`, false],
+      ["bundled, Node's and glibc's defaults", true],
     ] as const) {
-      const saved = process.env['AGENT_NODE_ARGS'];
-      if (args !== undefined) process.env['AGENT_NODE_ARGS'] = `${saved ?? ''} ${args}`;
+      const saved = process.env['SHARDWISE_BENCH_UNTUNED'];
+      if (untuned) process.env['SHARDWISE_BENCH_UNTUNED'] = '1';
       try {
         const r = await step({ rate: 5000, windowSec: rssSecs });
         rows.push([label, mib(r.agentRssIdle[0] ?? 0), mib(r.agentRssStart[0] ?? 0), mib(r.agentRssEnd[0] ?? 0), mib(r.agentPeakRss[0] ?? 0), pct(r.agentCpu[0] ?? 0), fmtRate(r.achievedRate), `${r.missing}`, `${ms(r.ackP99)}`]);
       } finally {
-        if (args !== undefined) {
-          if (saved === undefined) delete process.env['AGENT_NODE_ARGS'];
-          else process.env['AGENT_NODE_ARGS'] = saved;
-        }
+        if (saved === undefined) delete process.env['SHARDWISE_BENCH_UNTUNED'];
+        else process.env['SHARDWISE_BENCH_UNTUNED'] = saved;
       }
     }
     parts.push(

@@ -15,6 +15,7 @@ import { promisify } from 'node:util';
 import { freePort } from '../../bench/emulators/free-port.ts';
 import { startKinesalite } from '../../bench/emulators/kinesalite.ts';
 import type { LocalKinesis } from '../../bench/emulators/local-kinesis.ts';
+import { agentEnv, deployedRuntimeEnv } from '../../bench/perf/deployed-runtime.ts';
 import { LOCAL_CREDENTIALS, localClient, readAll } from '../support/kinesis-fixture.ts';
 
 const run = promisify(execFile);
@@ -45,6 +46,23 @@ describe('the bundled agent (npm run build), as the systemd unit runs it', () =>
     assert.equal(at, -1, `non-ASCII byte in the bundle (a comment esbuild keeps, e.g. on a class field?): ${line.trim()}`);
   });
 
+  it("runs under the unit's NODE_OPTIONS: every flag accepted there, in effect in the process", async () => {
+    const env = deployedRuntimeEnv();
+    const opts = env['NODE_OPTIONS'] ?? '';
+    assert.match(opts, /--max-old-space-size=\d+/);
+    const probe = "const v8 = require('node:v8'); console.log(JSON.stringify({ limit: v8.getHeapStatistics().heap_size_limit, semi: v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size }))";
+    const out = await run(process.execPath, ['-e', probe], { env: agentEnv(env) });
+    const got = JSON.parse(out.stdout) as { limit: number; semi: number };
+    const mb = (flag: string): number | undefined => {
+      const m = new RegExp(`--${flag}=(\\d+)`).exec(opts);
+      return m ? Number(m[1]) * 2 ** 20 : undefined;
+    };
+    const old = mb('max-old-space-size') as number;
+    assert.ok(got.limit >= old && got.limit < old + 64 * 2 ** 20, `heap limit ${got.limit} follows --max-old-space-size`);
+    const semi = mb('max-semi-space-size');
+    if (semi !== undefined) assert.ok(got.semi <= semi, `new space ${got.semi} within --max-semi-space-size`);
+  });
+
   it('answers --help and --check (secrets masked)', async () => {
     const help = await run(process.execPath, [BUNDLE, '--help']);
     assert.match(help.stdout, /shardwise-agent --config FILE/);
@@ -70,7 +88,9 @@ describe('the bundled agent (npm run build), as the systemd unit runs it', () =>
         log: { level: 'warn' },
       };
       writeFileSync(path.join(dir, 'agent.yaml'), JSON.stringify(config));
-      const child = spawn(process.execPath, [BUNDLE, '--config', path.join(dir, 'agent.yaml')], { stdio: ['ignore', 'ignore', 'pipe'] });
+      // With the unit's runtime settings (NODE_OPTIONS, MALLOC_*), as systemd starts it.
+      const env = agentEnv(deployedRuntimeEnv());
+      const child = spawn(process.execPath, [BUNDLE, '--config', path.join(dir, 'agent.yaml')], { env, stdio: ['ignore', 'ignore', 'pipe'] });
       let stderr = '';
       child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
       const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
