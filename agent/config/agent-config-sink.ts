@@ -65,6 +65,11 @@ const kinesis = t.object(
       { check: (v, report) => (v.baseMs > v.maxMs ? report('must not exceed retry.maxMs', 'baseMs') : undefined) },
     ),
     requestTimeout: t.duration('Timeout of one PutRecords or ListShards request.', { default: '10s', min: '100ms', max: '5m' }),
+    transport: t.enumOf(
+      'How requests are sent; default `direct`: signed and sent by the agent itself (less CPU per request, and the AWS SDK client is not loaded: less memory). `sdk`: through the AWS SDK client. A stream given by `streamArn`, and a region outside the aws, aws-cn and aws-us-gov partitions, always use the SDK.',
+      ['direct', 'sdk'],
+      { optional: true },
+    ),
   },
   {
     check: (v, report) => {

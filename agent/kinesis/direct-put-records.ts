@@ -1,8 +1,7 @@
-import http from 'node:http';
-import https from 'node:https';
-import { PutRecordsCommand, type KinesisClient, type PutRecordsCommandOutput, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
-import { JsonPostSigner } from './sigv4.ts';
-import type { StreamRef } from './stream-ref.ts';
+import type { PutRecordsCommandOutput, PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
+import type { KinesisEndpoint } from './kinesis-endpoint.ts';
+import { loadKinesisSdk } from './sdk-client.ts';
+import { streamParams, type StreamRef } from './stream-ref.ts';
 
 /** Sends one PutRecords request; resolves with the service's answer, rejects like the SDK does. */
 export type PutRecordsSender = (stream: StreamRef, records: readonly PutRecordsRequestEntry[]) => Promise<PutRecordsCommandOutput>;
@@ -10,89 +9,27 @@ export type PutRecordsSender = (stream: StreamRef, records: readonly PutRecordsR
 /**
  * PutRecords without the SDK's generic serializer, which base64-encodes the body in a JavaScript
  * loop and costs about a millisecond of CPU per request on top of that: the body is built with
- * Node's native base64 and JSON, then signed (SigV4, sigv4.ts) with the credentials, region and
- * endpoint the SDK client resolved (so the default provider chain and an endpoint
- * override behave exactly as for every other call). Errors are shaped like the SDK's (`name`,
- * `$metadata.httpStatusCode`, `$fault`) so they are classified the same way.
- * Used for streams named by `streamName`; a stream ARN goes through the SDK (its endpoint depends on the account).
+ * Node's native base64 and JSON, then signed (SigV4, sigv4.ts) and sent by the endpoint
+ * (kinesis-endpoint.ts) with its region, endpoint and credentials. Errors are shaped like the SDK's
+ * (`name`, `$metadata.httpStatusCode`, `$fault`) so they are classified the same way.
+ * Used for streams named by `streamName`; a stream ARN (its endpoint depends on the account) and a
+ * region outside the partitions the endpoint knows go through the SDK.
  */
-export function directPutRecords(client: KinesisClient, opts: { requestTimeoutMs?: number; maxSockets?: number } = {}): PutRecordsSender {
-  const agentOpts = { keepAlive: true, maxSockets: opts.maxSockets ?? 16, keepAliveMsecs: 10_000 };
-  const httpAgent = new http.Agent(agentOpts);
-  const httpsAgent = new https.Agent(agentOpts);
-  const timeoutMs = opts.requestTimeoutMs ?? 10_000;
-  let signer: JsonPostSigner | undefined;
-  let target: { protocol: string; hostname: string; port: number | undefined; path: string } | undefined;
-  /** Regions outside the partitions we know the endpoint of (ISO partitions…) go through the SDK's endpoint rules. */
-  let viaSdk = false;
-
-  const resolve = async (): Promise<{ signer: JsonPostSigner; target: NonNullable<typeof target> }> => {
-    if (!signer || !target) {
-      const region = await client.config.region();
-      signer = new JsonPostSigner(region, 'kinesis');
-      const custom = client.config.endpoint ? await client.config.endpoint() : undefined;
-      const suffix = /^cn-/.test(region) ? 'amazonaws.com.cn' : 'amazonaws.com';
-      viaSdk = !custom && !/^(?:[a-z]{2}|us-gov)-[a-z]+-\d+$/.test(region);
-      target = custom
-        ? { protocol: custom.protocol, hostname: custom.hostname, port: custom.port, path: custom.path || '/' }
-        : { protocol: 'https:', hostname: `kinesis.${region}.${suffix}`, port: undefined, path: '/' };
-    }
-    return { signer, target };
-  };
-
+export function directPutRecords(endpoint: KinesisEndpoint): PutRecordsSender {
+  const viaSdk = sdkPutRecords(endpoint);
   return async (stream, records) => {
-    const { signer: s, target: t } = await resolve();
-    if (viaSdk || stream.streamName === undefined) {
-      return client.send(new PutRecordsCommand({ StreamName: stream.streamName, StreamARN: stream.streamARN, Records: [...records] }));
-    }
+    if (stream.streamName === undefined || !(await endpoint.direct())) return viaSdk(stream, records);
     const body = putRecordsBody(stream.streamName, records);
-    const host = t.port === undefined ? t.hostname : `${t.hostname}:${t.port}`;
-    // The SDK's provider chain, memoized by the client (refreshed before expiry), as for its own calls.
-    const creds = await client.config.credentials();
-    const headers = s.sign({ host, path: t.path, target: 'Kinesis_20131202.PutRecords', body }, creds);
-    return send(t.protocol === 'http:' ? http : https, t.protocol === 'http:' ? httpAgent : httpsAgent, {
-      hostname: t.hostname,
-      port: t.port,
-      path: t.path,
-      headers,
-      body,
-      timeoutMs,
-    });
+    return (await endpoint.post('Kinesis_20131202.PutRecords', body)) as unknown as PutRecordsCommandOutput;
   };
 }
 
-function send(
-  mod: typeof http | typeof https,
-  agent: http.Agent,
-  req: { hostname: string; port: number | undefined; path: string; headers: Record<string, string>; body: Buffer; timeoutMs: number },
-): Promise<PutRecordsCommandOutput> {
-  return new Promise((resolve, reject) => {
-    const r = mod.request({ method: 'POST', hostname: req.hostname, port: req.port, path: req.path, headers: req.headers, agent }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('error', reject);
-      res.on('end', () => {
-        const status = res.statusCode ?? 0;
-        const text = Buffer.concat(chunks).toString('utf8');
-        let json: Record<string, unknown> = {};
-        try {
-          json = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-        } catch {
-          json = {};
-        }
-        if (status >= 200 && status < 300) {
-          resolve({ ...(json as object), $metadata: { httpStatusCode: status } } as PutRecordsCommandOutput);
-          return;
-        }
-        const type = String(json['__type'] ?? res.headers['x-amzn-errortype'] ?? `HTTP${status}`).split('#').pop()?.split(':')[0] ?? 'Unknown';
-        const message = String(json['message'] ?? json['Message'] ?? (text.slice(0, 200) || `HTTP ${status}`));
-        reject(Object.assign(new Error(message), { name: type, $metadata: { httpStatusCode: status }, $fault: status >= 500 ? 'server' : 'client' }));
-      });
-    });
-    r.setTimeout(req.timeoutMs, () => r.destroy(Object.assign(new Error(`request timed out after ${req.timeoutMs} ms`), { name: 'TimeoutError' })));
-    r.on('error', reject);
-    r.end(req.body);
-  });
+/** PutRecords through the SDK client (imported on first use). */
+export function sdkPutRecords(endpoint: KinesisEndpoint): PutRecordsSender {
+  return async (stream, records) => {
+    const [{ PutRecordsCommand }, client] = await Promise.all([loadKinesisSdk(), endpoint.sdkClient()]);
+    return client.send(new PutRecordsCommand({ ...streamParams(stream), Records: [...records] }));
+  };
 }
 
 /**

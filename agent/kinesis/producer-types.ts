@@ -3,10 +3,15 @@ import type { Clock } from '../core/clock.ts';
 import type { ShardwiseError } from '../core/errors.ts';
 import type { UserRecord } from '../core/record.ts';
 import type { BackoffOptions } from './backoff.ts';
+import type { KinesisEndpoint } from './kinesis-endpoint.ts';
 import type { StreamRef } from './stream-ref.ts';
 
 export interface ProducerOptions {
-  readonly client: KinesisClient;
+  /**
+   * Where requests go: an endpoint (kinesis-endpoint.ts; the SDK is loaded only if needed), or an
+   * SDK client, whose region, endpoint and credentials the direct requests then use.
+   */
+  readonly client: KinesisClient | KinesisEndpoint;
   readonly stream: StreamRef;
   /** KPL aggregation per predicted shard. Default on, 51,200-byte aggregates. */
   readonly aggregation?: { readonly enabled: boolean; readonly maxBytes?: number } | undefined;
@@ -37,12 +42,13 @@ export interface ProducerOptions {
   readonly clock?: Clock | undefined;
   readonly random?: (() => number) | undefined;
   /**
-   * How PutRecords is sent: `direct` (default for a stream named by `streamName`) builds the body
-   * with Node's native base64 and signs it with the SDK's SigV4 signer and resolved credentials;
-   * `sdk` goes through `client.send` (always used for a stream ARN).
+   * How PutRecords and ListShards are sent: `direct` (default for a stream named by `streamName`)
+   * sends JSON requests signed by our SigV4 signer (sigv4.ts), the PutRecords body built with Node's
+   * native base64; `sdk` goes through the SDK client (always used for a stream ARN, and for regions
+   * outside the partitions whose endpoint we know).
    */
   readonly transport?: 'direct' | 'sdk' | undefined;
-  /** Request timeout of the direct transport (the SDK transport uses the client's). Default 10 s. */
+  /** Request timeout of the direct transport when `client` is an SDK client (the SDK transport uses the client's; an endpoint has its own). Default 10 s. */
   readonly requestTimeoutMs?: number | undefined;
 }
 

@@ -1,4 +1,4 @@
-import { PutRecordsCommand, type PutRecordsCommandOutput } from '@aws-sdk/client-kinesis';
+import type { PutRecordsCommandOutput } from '@aws-sdk/client-kinesis';
 import { systemClock, type Clock } from '../core/clock.ts';
 import { RecordValidationError, ShardwiseError } from '../core/errors.ts';
 import { KINESIS_LIMITS, KPL_DEFAULTS } from '../core/limits.ts';
@@ -15,10 +15,11 @@ import type { Entry, RequestLimits } from './request-builder.ts';
 import { RequestPlanner } from './request-planner.ts';
 import { ShardMapCache } from './shard-map-cache.ts';
 import type { ShardMap } from './shard-map.ts';
-import { streamParams } from './stream-ref.ts';
 import { ShardLimiter, type ShardRateLimit } from './token-bucket.ts';
 import { verifyLanding } from './landing.ts';
-import { directPutRecords, type PutRecordsSender } from './direct-put-records.ts';
+import { directPutRecords, sdkPutRecords, type PutRecordsSender } from './direct-put-records.ts';
+import { KinesisEndpoint } from './kinesis-endpoint.ts';
+import { listAllShards } from './list-shards.ts';
 
 /**
  * The Kinesis producer core: user records in, one outcome per record out.
@@ -66,7 +67,6 @@ export class Producer<T> {
   ) {
     this.clock = opts.clock ?? systemClock;
     this.random = opts.random ?? Math.random;
-    this.cache = new ShardMapCache(opts.client, opts.stream, { clock: this.clock });
     const aggregate = opts.aggregation?.enabled ?? true;
     const maxAgg = opts.aggregation?.maxBytes ?? KPL_DEFAULTS.maxAggregateBytes;
     if (aggregate && (maxAgg < 256 || maxAgg > KINESIS_LIMITS.maxRecordBytes)) {
@@ -91,10 +91,15 @@ export class Producer<T> {
           bytesPerSec: (rl.bytesPerSec ?? KINESIS_LIMITS.shardWriteBytesPerSec) * factor,
         }
       : undefined;
-    const direct = (opts.transport ?? 'direct') === 'direct' && opts.stream.streamName !== undefined && opts.stream.streamARN === undefined;
-    this.putRecords = direct
-      ? directPutRecords(opts.client, { requestTimeoutMs: opts.requestTimeoutMs, maxSockets: this.concurrency * 2 })
-      : (stream, records) => opts.client.send(new PutRecordsCommand({ ...streamParams(stream), Records: [...records] }));
+    // An SDK client (the bench, tests) is wrapped: its region, endpoint and credentials, our own sockets.
+    const endpoint =
+      opts.client instanceof KinesisEndpoint
+        ? opts.client
+        : KinesisEndpoint.fromClient(opts.client, { requestTimeoutMs: opts.requestTimeoutMs, maxSockets: this.concurrency * 2 });
+    const transport = opts.transport ?? 'direct';
+    const direct = transport === 'direct' && opts.stream.streamName !== undefined && opts.stream.streamARN === undefined;
+    this.putRecords = direct ? directPutRecords(endpoint) : sdkPutRecords(endpoint);
+    this.cache = new ShardMapCache(() => listAllShards(endpoint, opts.stream, 1000, transport), { clock: this.clock });
     this.maxBufferedRecords = opts.maxBufferedRecords ?? 100_000;
     this.maxBufferedBytes = opts.maxBufferedBytes ?? 64 * 1024 * 1024;
   }

@@ -1,10 +1,10 @@
-import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { Clock } from '../core/clock.ts';
 import { systemClock } from '../core/clock.ts';
 import { classifyRequestError } from './classify.ts';
-import { listAllShards } from './list-shards.ts';
 import { ShardMap, type ShardInfo } from './shard-map.ts';
-import type { StreamRef } from './stream-ref.ts';
+
+/** Every shard of the stream, open and closed (one ListShards walk, e.g. listAllShards). */
+export type ShardLister = () => Promise<ShardInfo[]>;
 
 export interface ShardMapCacheOptions {
   /** Least time between two ListShards calls (the API allows 100 TPS per stream, shared by every producer). */
@@ -29,8 +29,7 @@ export class ShardMapCache {
   refreshFailures = 0;
 
   constructor(
-    private readonly client: KinesisClient,
-    private readonly stream: StreamRef,
+    private readonly listShards: ShardLister,
     private readonly opts: ShardMapCacheOptions = {},
   ) {}
 
@@ -66,7 +65,7 @@ export class ShardMapCache {
     if (wait > 0 && this.map) await new Promise((r) => setTimeout(r, wait));
     this.lastAttempt = clock.now();
     try {
-      const shards = await listAllShards(this.client, this.stream);
+      const shards = await this.listShards();
       for (const s of shards) this.known.set(s.shardId, s);
       const map = ShardMap.fromShards(shards);
       if (map.size === 0) throw new Error('the stream has no open shards');

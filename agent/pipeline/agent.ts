@@ -9,7 +9,7 @@ import { systemClock, type Clock } from '../core/clock.ts';
 import { DeadLetterWriter } from '../dead-letter/dead-letter-writer.ts';
 import { DeviceSequencer } from '../envelope/device-sequencer.ts';
 import { EnvelopeStage } from '../envelope/envelope.ts';
-import { makeKinesisClient } from '../kinesis/client.ts';
+import { KinesisEndpoint } from '../kinesis/kinesis-endpoint.ts';
 import { Producer } from '../kinesis/producer.ts';
 import { BurstLogger } from '../log/burst-logger.ts';
 import { levelLog, type Logger } from '../log/logger.ts';
@@ -76,7 +76,8 @@ export function buildAgent(config: AgentConfig, log: Logger, opts: BuildOptions 
     { clock, log: levelLog(log.child({ part: 'spool' })) },
   );
   const sink = config.sink;
-  const client = makeKinesisClient({
+  // Direct requests, and the SDK client only if they cannot be used (loaded then: it costs ~2 MiB of RSS).
+  const kinesis = KinesisEndpoint.create({
     region: sink.region,
     endpoint: sink.endpoint,
     credentials: sink.credentials,
@@ -112,7 +113,8 @@ export function buildAgent(config: AgentConfig, log: Logger, opts: BuildOptions 
   );
   const producer = new Producer<SpoolItem>(
     {
-      client,
+      client: kinesis,
+      transport: sink.transport,
       stream: { streamName: sink.stream, streamARN: sink.streamArn },
       aggregation: { enabled: sink.aggregation.enabled, maxBytes: sink.aggregation.maxBytes },
       lingerMs: sink.lingerMs,
@@ -233,7 +235,7 @@ export function buildAgent(config: AgentConfig, log: Logger, opts: BuildOptions 
         log.warn({ pending: producer.pendingRecords }, 'Kinesis did not accept every record before shutdown; they stay in the spool and are sent after the restart');
       }
       await keying.stop();
-      client.destroy();
+      kinesis.destroy();
     },
   };
   const parts: Part[] = [
