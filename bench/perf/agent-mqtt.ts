@@ -148,6 +148,7 @@ export async function run(): Promise<PerfSection> {
       [`bundled, as ${describeRuntime(deployedRuntimeEnv())}`, false],
       ["bundled, Node's and glibc's defaults", true],
     ] as const) {
+      if (untuned && process.env['AGENT_MQTT_B_UNTUNED'] === '0') continue; // quick runs of the deployed row alone
       const saved = process.env['SHARDWISE_BENCH_UNTUNED'];
       if (untuned) process.env['SHARDWISE_BENCH_UNTUNED'] = '1';
       try {
