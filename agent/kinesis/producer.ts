@@ -6,7 +6,8 @@ import type { UserRecord } from '../core/record.ts';
 import { AggregateBuilder } from './aggregation.ts';
 import { DEFAULT_BACKOFF, fullJitterDelay, type BackoffOptions } from './backoff.ts';
 import { classifyEntryError, classifyRequestError } from './classify.ts';
-import { explicitHashKeyInto, hashPartitionKeyInto, validatePartitionKey } from './hash-key.ts';
+import { explicitHashKeyInto, validatePartitionKey } from './hash-key.ts';
+import { HashKeyCache } from './hash-key-cache.ts';
 import { Lane } from './lane.ts';
 import type { Pending } from './pending.ts';
 import { ProducerCounters } from './producer-counters.ts';
@@ -44,6 +45,8 @@ export class Producer<T> {
   private readonly counters = new ProducerCounters();
   private readonly putRecords: PutRecordsSender;
   private readonly scratch = new Uint32Array(4);
+  /** Hash keys of recent partition keys (device ids repeat). */
+  private readonly keyHashes = new HashKeyCache();
 
   private map: ShardMap | undefined;
   private lanes: Lane<T>[] = [];
@@ -140,7 +143,7 @@ export class Producer<T> {
     }
     const w = this.scratch;
     if (rec.explicitHashKey !== undefined) explicitHashKeyInto(rec.explicitHashKey, w, 0);
-    else hashPartitionKeyInto(key, w, 0);
+    else this.keyHashes.into(key, w, 0);
     const now = this.clock.now();
     // Small integers only (see Pending): hash words as int32, times in whole milliseconds.
     const p: Pending<T> = {
