@@ -8,7 +8,6 @@
  * `{…}` or `[…]`) unless `validateJson` asks for a full parse (fields passed on).
  */
 import { JsonCapture, scanJson } from '../../core/json-check.ts';
-import { IdStrings } from '../common/id-strings.ts';
 import type { SourceRecord } from '../source.ts';
 import type { LineParser, LineRejector } from './line-parser.ts';
 import { toDeviceId, toEventTime } from './fields.ts';
@@ -32,8 +31,6 @@ export class JsonlParser implements LineParser {
   private readonly rejector: LineRejector;
   /** Set when the scanner may stand in for JSON.parse (no fields kept, top-level paths only). */
   private readonly capture: JsonCapture | undefined;
-  /** Device ids as shared strings (one per distinct id, not one per line). */
-  private readonly ids = new IdStrings();
 
   constructor(
     fileDeviceId: string | undefined,
@@ -65,7 +62,7 @@ export class JsonlParser implements LineParser {
     if (chunk[a] !== LBRACE) return undefined;
     let deviceId = this.fileDeviceId;
     if (this.idField !== undefined) {
-      const v = scalarAt(chunk, c.start[ID] as number, c.end[ID] as number, this.ids);
+      const v = scalarAt(chunk, c.start[ID] as number, c.end[ID] as number);
       if (v === ESCAPED) return undefined;
       deviceId = toDeviceId(v);
     }
@@ -127,14 +124,13 @@ const ESCAPED = Symbol('escaped');
 /**
  * The value whose raw text spans chunk[s, e) (s < 0: absent), as JSON.parse would give it for a
  * string without escapes or a number; undefined for other values (they make no id or time).
- * `strings` shares one string per repeated value (device ids) instead of decoding each.
  */
-function scalarAt(chunk: Buffer, s: number, e: number, strings?: IdStrings): string | number | undefined | typeof ESCAPED {
+function scalarAt(chunk: Buffer, s: number, e: number): string | number | undefined | typeof ESCAPED {
   if (s < 0) return undefined;
   const first = chunk[s] as number;
   if (first === QUOTE) {
     for (let i = s + 1; i < e - 1; i++) if (chunk[i] === BACKSLASH) return ESCAPED;
-    return strings ? strings.get(chunk, s + 1, e - 1) : chunk.toString('utf8', s + 1, e - 1);
+    return chunk.toString('utf8', s + 1, e - 1);
   }
   if (first === 0x2d || (first >= 0x30 && first <= 0x39)) return Number(chunk.toString('latin1', s, e));
   return undefined;
