@@ -18,6 +18,8 @@
  * AGENT_MQTT_INFLIGHT (source maxInflight; schema default 100), AGENT_MQTT_SECTIONS (e.g. "a,b"),
  * AGENT_MQTT_QUIET_WAIT (seconds to wait for other load to fall below 15 % before a step, default 180),
  * AGENT_MQTT_RETRIES (re-runs of a step disturbed by other load, default 2),
+ * AGENT_MQTT_B_UNTUNED=0 (section b: the deployed row only), SHARDWISE_BENCH_UNTUNED=1 (every agent
+ * on Node's defaults instead of the unit's NODE_OPTIONS and MALLOC_* settings),
  * AGENT_NODE_ARGS (node flags for the agents, e.g. --cpu-prof --cpu-prof-dir=DIR), AGENT_BIN (another
  * agent entry point, e.g. agent/cli/bin.mjs through tsx), AGENT_MQTT_LINGER (sink lingerMs, experiments only).
  */
