@@ -1,5 +1,5 @@
 import type { PutRecordsCommandOutput, PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
-import type { KinesisEndpoint } from './kinesis-endpoint.ts';
+import type { KinesisEndpoint, Transport } from './kinesis-endpoint.ts';
 import { loadKinesisSdk } from './sdk-client.ts';
 import { streamParams, type StreamRef } from './stream-ref.ts';
 
@@ -12,24 +12,21 @@ export type PutRecordsSender = (stream: StreamRef, records: readonly PutRecordsR
  * Node's native base64 and JSON, then signed (SigV4, sigv4.ts) and sent by the endpoint
  * (kinesis-endpoint.ts) with its region, endpoint and credentials. Errors are shaped like the SDK's
  * (`name`, `$metadata.httpStatusCode`, `$fault`) so they are classified the same way.
- * Used for streams named by `streamName`; a stream ARN (its endpoint depends on the account) and a
- * region outside the partitions the endpoint knows go through the SDK.
+ * Used when KinesisEndpoint.goesDirect says so; a stream ARN (its endpoint depends on the account), a
+ * region outside the partitions the endpoint knows and `transport: sdk` go through the SDK.
  */
-export function directPutRecords(endpoint: KinesisEndpoint): PutRecordsSender {
-  const viaSdk = sdkPutRecords(endpoint);
+export function putRecordsSender(endpoint: KinesisEndpoint, transport: Transport = 'direct'): PutRecordsSender {
   return async (stream, records) => {
-    if (stream.streamName === undefined || !(await endpoint.direct())) return viaSdk(stream, records);
+    if (stream.streamName === undefined || !(await endpoint.goesDirect(stream, transport))) return sdkPutRecords(endpoint, stream, records);
     const body = putRecordsBody(stream.streamName, records);
     return (await endpoint.post('Kinesis_20131202.PutRecords', body)) as unknown as PutRecordsCommandOutput;
   };
 }
 
 /** PutRecords through the SDK client (imported on first use). */
-export function sdkPutRecords(endpoint: KinesisEndpoint): PutRecordsSender {
-  return async (stream, records) => {
-    const [{ PutRecordsCommand }, client] = await Promise.all([loadKinesisSdk(), endpoint.sdkClient()]);
-    return client.send(new PutRecordsCommand({ ...streamParams(stream), Records: [...records] }));
-  };
+async function sdkPutRecords(endpoint: KinesisEndpoint, stream: StreamRef, records: readonly PutRecordsRequestEntry[]): Promise<PutRecordsCommandOutput> {
+  const [{ PutRecordsCommand }, client] = await Promise.all([loadKinesisSdk(), endpoint.sdkClient()]);
+  return client.send(new PutRecordsCommand({ ...streamParams(stream), Records: [...records] }));
 }
 
 /**

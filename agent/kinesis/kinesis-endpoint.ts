@@ -5,6 +5,10 @@ import { credentialsSource } from './credentials.ts';
 import { postJson, type JsonAnswer } from './json-post.ts';
 import { defaultRegion, loadKinesisClient, quietSdkNodeVersionWarning, type KinesisClientOptions } from './sdk-client.ts';
 import { JsonPostSigner, type SigningCredentials } from './sigv4.ts';
+import type { StreamRef } from './stream-ref.ts';
+
+/** How requests are sent (ProducerOptions.transport, `sink.transport`). */
+export type Transport = 'direct' | 'sdk';
 
 /** Where an endpoint URL points (the fields of the SDK's parseUrl). */
 interface Url {
@@ -113,6 +117,14 @@ export class KinesisEndpoint {
   /** Whether direct requests can reach the stream's region (else use sdkClient()). */
   async direct(): Promise<boolean> {
     return (await this.resolve()).url !== undefined;
+  }
+
+  /**
+   * The one rule for going direct: `transport` is `direct`, the stream is named (an ARN's endpoint
+   * depends on the account: SDK) and the region is reachable (direct()).
+   */
+  async goesDirect(stream: StreamRef, transport: Transport = 'direct'): Promise<boolean> {
+    return transport === 'direct' && stream.streamName !== undefined && stream.streamARN === undefined && (await this.direct());
   }
 
   /**

@@ -1,5 +1,5 @@
 import type { KinesisClient, ListShardsCommandInput, ListShardsCommandOutput, Shard } from '@aws-sdk/client-kinesis';
-import { KinesisEndpoint } from './kinesis-endpoint.ts';
+import { KinesisEndpoint, type Transport } from './kinesis-endpoint.ts';
 import { loadKinesisSdk } from './sdk-client.ts';
 import type { ShardInfo } from './shard-map.ts';
 import { streamParams, type StreamRef } from './stream-ref.ts';
@@ -16,7 +16,7 @@ export async function listAllShards(
   via: KinesisClient | KinesisEndpoint,
   stream: StreamRef,
   pageSize = 1000,
-  transport: 'direct' | 'sdk' = 'direct',
+  transport: Transport = 'direct',
 ): Promise<ShardInfo[]> {
   const page = await pagerFor(via, stream, transport);
   const out: ShardInfo[] = [];
@@ -30,8 +30,8 @@ export async function listAllShards(
   return out;
 }
 
-async function pagerFor(via: KinesisClient | KinesisEndpoint, stream: StreamRef, transport: 'direct' | 'sdk'): Promise<ListShardsPage> {
-  if (via instanceof KinesisEndpoint && transport === 'direct' && stream.streamName !== undefined && stream.streamARN === undefined && (await via.direct())) {
+async function pagerFor(via: KinesisClient | KinesisEndpoint, stream: StreamRef, transport: Transport): Promise<ListShardsPage> {
+  if (via instanceof KinesisEndpoint && (await via.goesDirect(stream, transport))) {
     // With the SDK client's connection timeout, as when ListShards went through it (direct PutRecords never had one).
     return async (input) => (await via.post('Kinesis_20131202.ListShards', Buffer.from(JSON.stringify(input)), via.connectionTimeoutMs)) as ListShardsCommandOutput;
   }

@@ -3,7 +3,7 @@ import type { Clock } from '../core/clock.ts';
 import type { ShardwiseError } from '../core/errors.ts';
 import type { UserRecord } from '../core/record.ts';
 import type { BackoffOptions } from './backoff.ts';
-import type { KinesisEndpoint } from './kinesis-endpoint.ts';
+import type { KinesisEndpoint, Transport } from './kinesis-endpoint.ts';
 import type { StreamRef } from './stream-ref.ts';
 
 export interface ProducerOptions {
@@ -47,7 +47,7 @@ export interface ProducerOptions {
    * native base64; `sdk` goes through the SDK client (always used for a stream ARN, and for regions
    * outside the partitions whose endpoint we know).
    */
-  readonly transport?: 'direct' | 'sdk' | undefined;
+  readonly transport?: Transport | undefined;
   /** Request timeout of the direct transport when `client` is an SDK client (the SDK transport uses the client's; an endpoint has its own). Default 10 s. */
   readonly requestTimeoutMs?: number | undefined;
 }

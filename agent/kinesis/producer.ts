@@ -18,7 +18,7 @@ import { ShardMapCache } from './shard-map-cache.ts';
 import type { ShardMap } from './shard-map.ts';
 import { ShardLimiter, type ShardRateLimit } from './token-bucket.ts';
 import { verifyLanding } from './landing.ts';
-import { directPutRecords, sdkPutRecords, type PutRecordsSender } from './direct-put-records.ts';
+import { putRecordsSender, type PutRecordsSender } from './direct-put-records.ts';
 import { KinesisEndpoint } from './kinesis-endpoint.ts';
 import { listAllShards } from './list-shards.ts';
 
@@ -99,9 +99,9 @@ export class Producer<T> {
       opts.client instanceof KinesisEndpoint
         ? opts.client
         : KinesisEndpoint.fromClient(opts.client, { requestTimeoutMs: opts.requestTimeoutMs, maxSockets: this.concurrency * 2 });
+    // Direct or through the SDK: one rule for both calls (KinesisEndpoint.goesDirect).
     const transport = opts.transport ?? 'direct';
-    const direct = transport === 'direct' && opts.stream.streamName !== undefined && opts.stream.streamARN === undefined;
-    this.putRecords = direct ? directPutRecords(endpoint) : sdkPutRecords(endpoint);
+    this.putRecords = putRecordsSender(endpoint, transport);
     this.cache = new ShardMapCache(() => listAllShards(endpoint, opts.stream, 1000, transport), { clock: this.clock });
     this.maxBufferedRecords = opts.maxBufferedRecords ?? 100_000;
     this.maxBufferedBytes = opts.maxBufferedBytes ?? 64 * 1024 * 1024;
