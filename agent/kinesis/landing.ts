@@ -1,4 +1,4 @@
-import { hashWordsOf, type Pending } from './pending.ts';
+import type { Pending, PendingTable } from './pending.ts';
 import type { ShardMapCache } from './shard-map-cache.ts';
 import { bigIntToWords, compareHashKeys } from './hash-key.ts';
 
@@ -10,9 +10,10 @@ import { bigIntToWords, compareHashKeys } from './hash-key.ts';
  */
 export async function verifyLanding<T>(
   cache: ShardMapCache,
-  records: readonly Pending<T>[],
+  table: PendingTable<T>,
+  records: readonly Pending[],
   landedShardId: string,
-): Promise<{ inRange: Pending<T>[]; outOfRange: Pending<T>[] }> {
+): Promise<{ inRange: Pending[]; outOfRange: Pending[] }> {
   // Either way the map is stale: refresh it (once) so later records are routed by the new one.
   let refreshed = false;
   let info = cache.shardInfo(landedShardId);
@@ -29,7 +30,7 @@ export async function verifyLanding<T>(
     bigIntToWords(info.endingHashKey, bounds, 4);
     const w = new Uint32Array(4);
     allInside = records.every((p) => {
-      hashWordsOf(p, w);
+      table.hashWords(p, w);
       return compareHashKeys(w, 0, bounds, 0) >= 0 && compareHashKeys(w, 0, bounds, 4) <= 0;
     });
   }

@@ -1,12 +1,13 @@
 import type { ShardLimiter } from './token-bucket.ts';
-import type { Pending } from './pending.ts';
+import type { Pending, PendingTable } from './pending.ts';
 
 /**
  * The queue of one open shard. A lane has at most one PutRecords request in flight, so records of a
  * shard (hence of a partition key) leave in order, and failed ones go back to its front.
+ * It queues slot numbers of the producer's PendingTable (an array of small integers).
  */
 export class Lane<T> {
-  private items: Pending<T>[] = [];
+  private items: Pending[] = [];
   private head = 0;
   bytes = 0;
   inFlight = false;
@@ -17,32 +18,30 @@ export class Lane<T> {
   constructor(
     readonly shardId: string,
     readonly limiter: ShardLimiter | undefined,
+    private readonly table: PendingTable<T>,
   ) {}
 
   get length(): number {
     return this.items.length - this.head;
   }
 
-  peek(): Pending<T> | undefined {
-    return this.items[this.head];
+  peek(): Pending | undefined {
+    return this.head < this.items.length ? this.items[this.head] : undefined;
   }
 
-  at(i: number): Pending<T> | undefined {
-    return this.items[this.head + i];
-  }
-
-  push(p: Pending<T>): void {
+  push(p: Pending): void {
     this.items.push(p);
-    this.bytes += p.bytes;
+    this.bytes += this.table.bytes(p);
   }
 
-  shift(): Pending<T> | undefined {
-    const p = this.items[this.head];
-    if (p === undefined) return undefined;
-    this.items[this.head] = undefined as unknown as Pending<T>;
-    this.head++;
-    this.bytes -= p.bytes;
-    if (this.head > 1024 && this.head * 2 > this.items.length) {
+  shift(): Pending | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const p = this.items[this.head++] as Pending;
+    this.bytes -= this.table.bytes(p);
+    if (this.head === this.items.length) {
+      this.items = [];
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.items.length) {
       this.items = this.items.slice(this.head);
       this.head = 0;
     }
@@ -50,20 +49,20 @@ export class Lane<T> {
   }
 
   /** Puts records back at the front, keeping their order (they are older than anything queued). */
-  unshiftAll(ps: readonly Pending<T>[]): void {
+  unshiftAll(ps: readonly Pending[]): void {
     if (ps.length === 0) return;
     if (this.head >= ps.length) {
       this.head -= ps.length;
-      for (let i = 0; i < ps.length; i++) this.items[this.head + i] = ps[i] as Pending<T>;
+      for (let i = 0; i < ps.length; i++) this.items[this.head + i] = ps[i] as Pending;
     } else {
       this.items = [...ps, ...this.items.slice(this.head)];
       this.head = 0;
     }
-    for (const p of ps) this.bytes += p.bytes;
+    for (const p of ps) this.bytes += this.table.bytes(p);
   }
 
   /** Removes and returns everything queued. */
-  drain(): Pending<T>[] {
+  drain(): Pending[] {
     const out = this.items.slice(this.head);
     this.items = [];
     this.head = 0;

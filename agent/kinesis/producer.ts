@@ -9,7 +9,7 @@ import { classifyEntryError, classifyRequestError } from './classify.ts';
 import { explicitHashKeyInto, validatePartitionKey } from './hash-key.ts';
 import { HashKeyCache } from './hash-key-cache.ts';
 import { Lane } from './lane.ts';
-import type { Pending } from './pending.ts';
+import { PendingTable, type Pending } from './pending.ts';
 import { ProducerCounters } from './producer-counters.ts';
 import type { ProducerListener, ProducerOptions, ProducerStats } from './producer-types.ts';
 import type { Entry, RequestLimits } from './request-builder.ts';
@@ -47,12 +47,14 @@ export class Producer<T> {
   private readonly scratch = new Uint32Array(4);
   /** Hash keys of recent partition keys (device ids repeat). */
   private readonly keyHashes = new HashKeyCache();
+  /** Every record held, from add() to its outcome. */
+  private readonly table = new PendingTable<T>();
 
   private map: ShardMap | undefined;
   private lanes: Lane<T>[] = [];
   private readonly lanesById = new Map<string, Lane<T>>();
   /** Records whose hash key no open shard covers (a gap while resharding, or no map yet). */
-  private unrouted: Pending<T>[] = [];
+  private unrouted: Pending[] = [];
   private inFlightRequests = 0;
   private buffered = 0;
   private bufferedBytes = 0;
@@ -83,7 +85,7 @@ export class Producer<T> {
     };
     this.lingerMs = clampInt(opts.lingerMs ?? KPL_DEFAULTS.lingerMs, 0, 60_000, 'lingerMs');
     this.concurrency = clampInt(opts.concurrency ?? 4, 1, 256, 'concurrency');
-    this.planner = new RequestPlanner<T>(limits, this.lingerMs, this.concurrency, aggregate ? new AggregateBuilder(maxAgg) : undefined);
+    this.planner = new RequestPlanner<T>(limits, this.lingerMs, this.concurrency, aggregate ? new AggregateBuilder(maxAgg) : undefined, this.table);
     this.ttlMs = opts.recordTtlMs === 0 ? Number.POSITIVE_INFINITY : (opts.recordTtlMs ?? KPL_DEFAULTS.recordTtlMs);
     this.backoff = opts.retry ?? DEFAULT_BACKOFF;
     const rl = opts.rateLimit ?? { enabled: true };
@@ -145,22 +147,10 @@ export class Producer<T> {
     if (rec.explicitHashKey !== undefined) explicitHashKeyInto(rec.explicitHashKey, w, 0);
     else this.keyHashes.into(key, w, 0);
     const now = this.clock.now();
-    // Small integers only (see Pending): hash words as int32, times in whole milliseconds.
-    const p: Pending<T> = {
-      rec,
-      token,
-      h0: (w[0] as number) | 0,
-      h1: (w[1] as number) | 0,
-      h2: (w[2] as number) | 0,
-      h3: (w[3] as number) | 0,
-      bytes,
-      deadline: Math.ceil(now + this.ttlMs),
-      queuedAt: Math.floor(now),
-      attempts: 0,
-    };
+    const p = this.table.add(rec, token, w, bytes, now + this.ttlMs, now);
     this.counters.added++;
     this.buffered++;
-    this.bufferedBytes += p.bytes;
+    this.bufferedBytes += bytes;
     this.route(p, now);
     return this.hasCapacity();
   }
@@ -215,7 +205,7 @@ export class Producer<T> {
 
   // ---- routing ---------------------------------------------------------------------------------
 
-  private route(p: Pending<T>, now: number = this.clock.now()): void {
+  private route(p: Pending, now: number = this.clock.now()): void {
     const lane = this.laneFor(p);
     if (!lane) {
       this.unrouted.push(p);
@@ -224,26 +214,21 @@ export class Producer<T> {
     }
     lane.push(p);
     if (this.planner.isReady(lane, now, this.flushing > 0)) this.schedulePump();
-    else this.wakeAt(p.queuedAt + this.lingerMs);
+    else this.wakeAt(this.table.queuedAt(p) + this.lingerMs);
   }
 
-  private laneFor(p: Pending<T>): Lane<T> | undefined {
+  private laneFor(p: Pending): Lane<T> | undefined {
     if (!this.map) return undefined;
-    const w = this.scratch;
-    w[0] = p.h0;
-    w[1] = p.h1;
-    w[2] = p.h2;
-    w[3] = p.h3;
-    const i = this.map.indexOfWords(w, 0);
+    const i = this.map.indexOfWords(this.table.hashWords(p, this.scratch), 0);
     return i < 0 ? undefined : this.lanes[i];
   }
 
   /** Routes records that must go out before anything queued (failed ones): to the front of their lanes, order kept. */
-  private requeueFront(ps: readonly Pending<T>[]): void {
-    const byLane = new Map<Lane<T>, Pending<T>[]>();
+  private requeueFront(ps: readonly Pending[]): void {
+    const byLane = new Map<Lane<T>, Pending[]>();
     const now = this.clock.now();
     for (const p of ps) {
-      p.queuedAt = Math.floor(now - this.lingerMs); // already waited: ready once the backoff ends
+      this.table.setQueuedAt(p, now - this.lingerMs); // already waited: ready once the backoff ends
       const lane = this.laneFor(p);
       if (!lane) {
         this.unrouted.push(p);
@@ -274,12 +259,12 @@ export class Producer<T> {
     if (map === this.map) return;
     this.map = map;
     const lanes: Lane<T>[] = [];
-    const orphans: Pending<T>[] = [];
+    const orphans: Pending[] = [];
     const keep = new Set<string>();
     for (const s of map.shards) {
       let lane = this.lanesById.get(s.shardId);
       if (!lane) {
-        lane = new Lane<T>(s.shardId, this.rate ? new ShardLimiter(this.rate, this.clock) : undefined);
+        lane = new Lane<T>(s.shardId, this.rate ? new ShardLimiter(this.rate, this.clock) : undefined, this.table);
         this.lanesById.set(s.shardId, lane);
       }
       lanes.push(lane);
@@ -336,15 +321,15 @@ export class Producer<T> {
     if (this.ttlMs === Number.POSITIVE_INFINITY) return;
     for (const lane of this.lanes) {
       if (lane.inFlight) continue;
-      for (let p = lane.peek(); p !== undefined && p.deadline <= now; p = lane.peek()) {
+      for (let p = lane.peek(); p !== undefined && this.table.deadline(p) <= now; p = lane.peek()) {
         lane.shift();
         this.fail(p, this.ttlError(p), true);
       }
     }
     if (this.unrouted.length > 0) {
-      const keep: Pending<T>[] = [];
+      const keep: Pending[] = [];
       for (const p of this.unrouted) {
-        if (p.deadline <= now) this.fail(p, this.ttlError(p), true);
+        if (this.table.deadline(p) <= now) this.fail(p, this.ttlError(p), true);
         else keep.push(p);
       }
       this.unrouted = keep;
@@ -355,8 +340,9 @@ export class Producer<T> {
     let next = Number.POSITIVE_INFINITY;
     for (const lane of this.lanes) {
       const head = lane.peek();
-      if (!head || lane.inFlight) continue;
-      next = Math.min(next, Math.max(lane.notBefore, head.queuedAt + (this.flushing > 0 ? 0 : this.lingerMs)), head.deadline);
+      if (head === undefined || lane.inFlight) continue;
+      const t = this.table;
+      next = Math.min(next, Math.max(lane.notBefore, t.queuedAt(head) + (this.flushing > 0 ? 0 : this.lingerMs)), t.deadline(head));
     }
     if (next !== Number.POSITIVE_INFINITY) this.wakeAt(Math.max(next, now + 1));
   }
@@ -426,28 +412,31 @@ export class Producer<T> {
     this.pump();
   }
 
-  private accept(entry: Entry<T>, shardId: string, seq: string, records: readonly Pending<T>[]): void {
+  private accept(entry: Entry<T>, shardId: string, seq: string, records: readonly Pending[]): void {
     this.counters.entryAccepted(shardId, entry.bytes, records.length);
     const whole = records === entry.records;
+    const t = this.table;
     for (let i = 0; i < records.length; i++) {
-      const p = records[i] as Pending<T>;
-      this.done(p.bytes);
+      const p = records[i] as Pending;
+      const token = t.token(p);
+      const attempts = t.attempts(p) + 1;
+      this.done(p);
       this.counters.accepted++;
       // The sub-sequence is the record's index inside its aggregate (0 for a single record).
-      this.listener.onAccepted(p.token, shardId, seq, whole ? i : entry.records.indexOf(p), p.attempts + 1);
+      this.listener.onAccepted(token, shardId, seq, whole ? i : entry.records.indexOf(p), attempts);
     }
   }
 
   /** An entry landed on a shard we did not predict: the map is stale. Sub-records outside the landing shard's range would be dropped by the KCL, so they are sent again. */
   private landedElsewhere(entry: Entry<T>, shardId: string, seq: string): void {
     this.counters.pendingVerifications++;
-    verifyLanding(this.cache, entry.records, shardId).then(
+    verifyLanding(this.cache, this.table, entry.records, shardId).then(
       ({ inRange, outOfRange }) => {
         this.counters.pendingVerifications--;
         this.accept(entry, shardId, seq, inRange);
         if (outOfRange.length > 0) {
           this.counters.resentOutOfRange += outOfRange.length;
-          for (const p of outOfRange) p.attempts++;
+          for (const p of outOfRange) this.table.countAttempt(p);
           this.requeueFront(outOfRange);
         }
         const map = this.cache.loaded ? this.cache.current() : undefined;
@@ -464,17 +453,18 @@ export class Producer<T> {
     );
   }
 
-  private retry(records: readonly Pending<T>[], err: ShardwiseError): void {
-    const again: Pending<T>[] = [];
+  private retry(records: readonly Pending[], err: ShardwiseError): void {
+    const again: Pending[] = [];
     const now = this.clock.now();
+    const t = this.table;
     for (const p of records) {
-      p.attempts++;
+      t.countAttempt(p);
       if (!err.retryable) this.fail(p, err, false);
-      else if (now >= p.deadline) {
-        p.lastError = err;
+      else if (now >= t.deadline(p)) {
+        t.setLastError(p, err);
         this.fail(p, this.ttlError(p), true);
       } else {
-        p.lastError = err;
+        t.setLastError(p, err);
         again.push(p);
       }
     }
@@ -482,23 +472,28 @@ export class Producer<T> {
     this.requeueFront(again);
   }
 
-  private ttlError(p: Pending<T>): ShardwiseError {
-    const last = p.lastError ? `; last error: ${p.lastError.message}` : '';
-    return new ShardwiseError('E_TTL_EXPIRED', `record not accepted within its ${this.ttlMs} ms TTL after ${p.attempts} attempts${last}`, {
-      cause: p.lastError,
+  private ttlError(p: Pending): ShardwiseError {
+    const lastError = this.table.lastError(p);
+    const last = lastError ? `; last error: ${lastError.message}` : '';
+    return new ShardwiseError('E_TTL_EXPIRED', `record not accepted within its ${this.ttlMs} ms TTL after ${this.table.attempts(p)} attempts${last}`, {
+      cause: lastError,
     });
   }
 
-  private fail(p: Pending<T>, err: ShardwiseError, ttl: boolean): void {
+  private fail(p: Pending, err: ShardwiseError, ttl: boolean): void {
     if (ttl) this.counters.ttlExpired++;
     this.counters.failed(err.code);
-    this.done(p.bytes);
-    this.listener.onFailed(p.token, err, p.attempts);
+    const token = this.table.token(p);
+    const attempts = this.table.attempts(p);
+    this.done(p);
+    this.listener.onFailed(token, err, attempts);
   }
 
-  private done(bytes: number): void {
+  /** The record got its outcome: its slot is freed. */
+  private done(p: Pending): void {
     this.buffered--;
-    this.bufferedBytes -= bytes;
+    this.bufferedBytes -= this.table.bytes(p);
+    this.table.release(p);
   }
 
   private settleWaiters(): void {

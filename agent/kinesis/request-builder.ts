@@ -2,12 +2,12 @@ import type { PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
 import { AggregateBuilder } from './aggregation.ts';
 import { hashKeyToDecimal } from './hash-key.ts';
 import type { Lane } from './lane.ts';
-import { hashWordsOf, type Pending } from './pending.ts';
+import type { Pending, PendingTable } from './pending.ts';
 
-/** One PutRecords entry and the user records it carries (one, or many when aggregated). */
+/** One PutRecords entry and the user records it carries (one, or many when aggregated): their slots. */
 export interface Entry<T> {
   readonly lane: Lane<T>;
-  readonly records: Pending<T>[];
+  readonly records: Pending[];
   readonly wire: PutRecordsRequestEntry;
   readonly bytes: number;
 }
@@ -27,10 +27,11 @@ function entryBytes(wire: PutRecordsRequestEntry): number {
   return (wire.Data?.length ?? 0) + Buffer.byteLength(wire.PartitionKey ?? '');
 }
 
-function single<T>(lane: Lane<T>, p: Pending<T>): Entry<T> {
-  const wire: PutRecordsRequestEntry = { Data: p.rec.data, PartitionKey: p.rec.partitionKey };
-  if (p.rec.explicitHashKey !== undefined) wire.ExplicitHashKey = p.rec.explicitHashKey;
-  return { lane, records: [p], wire, bytes: p.bytes };
+function single<T>(lane: Lane<T>, table: PendingTable<T>, p: Pending): Entry<T> {
+  const rec = table.rec(p);
+  const wire: PutRecordsRequestEntry = { Data: rec.data, PartitionKey: rec.partitionKey };
+  if (rec.explicitHashKey !== undefined) wire.ExplicitHashKey = rec.explicitHashKey;
+  return { lane, records: [p], wire, bytes: table.bytes(p) };
 }
 
 /**
@@ -38,27 +39,33 @@ function single<T>(lane: Lane<T>, p: Pending<T>): Entry<T> {
  * (a lone record goes unaggregated), or one record. Returns undefined when the head record would
  * not fit in `roomBytes`.
  */
-export function takeEntry<T>(lane: Lane<T>, limits: RequestLimits, roomBytes: number, agg: AggregateBuilder | undefined): Entry<T> | undefined {
+export function takeEntry<T>(
+  lane: Lane<T>,
+  table: PendingTable<T>,
+  limits: RequestLimits,
+  roomBytes: number,
+  agg: AggregateBuilder | undefined,
+): Entry<T> | undefined {
   const first = lane.peek();
-  if (!first || first.bytes > roomBytes) return undefined;
+  if (first === undefined || table.bytes(first) > roomBytes) return undefined;
   if (!agg || limits.maxAggregateBytes === 0 || lane.length === 1) {
     lane.shift();
-    return single(lane, first);
+    return single(lane, table, first);
   }
   agg.reset();
-  const taken: Pending<T>[] = [];
+  const taken: Pending[] = [];
   const cap = Math.min(limits.maxAggregateBytes, roomBytes);
   for (let p = lane.peek(); p !== undefined; p = lane.peek()) {
-    if (!agg.tryAdd(p.rec, cap)) break;
+    if (!agg.tryAdd(table.rec(p), cap)) break;
     taken.push(p);
     lane.shift();
   }
   if (taken.length === 1) {
     // Only the head fitted (an empty builder always takes one record): send it as it is.
     agg.reset();
-    return single(lane, first);
+    return single(lane, table, first);
   }
-  const ehk = first.rec.explicitHashKey ?? hashKeyToDecimal(hashWordsOf(first, scratch), 0);
+  const ehk = table.rec(first).explicitHashKey ?? hashKeyToDecimal(table.hashWords(first, scratch), 0);
   const built = agg.build(ehk);
   const wire: PutRecordsRequestEntry = { Data: built.data, PartitionKey: built.partitionKey, ExplicitHashKey: ehk };
   return { lane, records: taken, wire, bytes: entryBytes(wire) };

@@ -1,6 +1,6 @@
 import type { AggregateBuilder } from './aggregation.ts';
 import type { Lane } from './lane.ts';
-import type { Pending } from './pending.ts';
+import type { PendingTable } from './pending.ts';
 import { takeEntry, type Entry, type RequestLimits } from './request-builder.ts';
 
 /**
@@ -16,13 +16,14 @@ export class RequestPlanner<T> {
     private readonly lingerMs: number,
     private readonly concurrency: number,
     private readonly agg: AggregateBuilder | undefined,
+    private readonly table: PendingTable<T>,
   ) {}
 
   /** The lane has something to send now: its head has lingered, it is full, or a flush is on. */
   isReady(lane: Lane<T>, now: number, flushing: boolean): boolean {
     const head = lane.peek();
-    if (!head || lane.inFlight || now < lane.notBefore) return false;
-    return flushing || now - head.queuedAt >= this.lingerMs || this.isFull(lane);
+    if (head === undefined || lane.inFlight || now < lane.notBefore) return false;
+    return flushing || now - this.table.queuedAt(head) >= this.lingerMs || this.isFull(lane);
   }
 
   /** A lane with a full entry's worth queued: the producer is under load. */
@@ -73,13 +74,13 @@ export class RequestPlanner<T> {
     let taken = 0;
     while (taken < this.limits.maxEntriesPerLane && entries.length < this.limits.maxRecords && lane.length > 0) {
       if (lane.limiter) {
-        const estimate = Math.min(lane.bytes, this.limits.maxAggregateBytes || (lane.peek() as Pending<T>).bytes);
+        const estimate = Math.min(lane.bytes, this.limits.maxAggregateBytes || this.table.bytes(lane.peek() as number));
         if (!lane.limiter.canSend(estimate)) {
           lane.notBefore = now + lane.limiter.waitMs(estimate);
           break;
         }
       }
-      const entry = takeEntry(lane, this.limits, room, this.agg);
+      const entry = takeEntry(lane, this.table, this.limits, room, this.agg);
       if (!entry) break;
       lane.limiter?.charge(entry.bytes);
       entries.push(entry);

@@ -4,7 +4,7 @@ import { ManualClock } from '../../agent/core/clock.ts';
 import { fullJitterDelay } from '../../agent/kinesis/backoff.ts';
 import { classifyEntryError, classifyRequestError } from '../../agent/kinesis/classify.ts';
 import { Lane } from '../../agent/kinesis/lane.ts';
-import type { Pending } from '../../agent/kinesis/pending.ts';
+import { PendingTable, type Pending } from '../../agent/kinesis/pending.ts';
 import { ShardLimiter, TokenBucket } from '../../agent/kinesis/token-bucket.ts';
 
 describe('token bucket', () => {
@@ -97,20 +97,57 @@ describe('error classification', () => {
 });
 
 describe('lane', () => {
-  const p = (n: number): Pending<number> => ({ rec: { partitionKey: 'k', data: new Uint8Array(n) }, token: n, h0: 0, h1: 0, h2: 0, h3: 0, bytes: n + 1, deadline: 0, queuedAt: 0, attempts: 0 });
   it('is FIFO, tracks bytes, and puts failed records back at the front in order', () => {
-    const lane = new Lane<number>('s', undefined);
+    const table = new PendingTable<number>();
+    const words = new Uint32Array(4);
+    const p = (n: number): Pending => table.add({ partitionKey: 'k', data: new Uint8Array(n) }, n, words, n + 1, Number.POSITIVE_INFINITY, 0);
+    const lane = new Lane<number>('s', undefined, table);
     for (let i = 1; i <= 5; i++) lane.push(p(i));
     assert.equal(lane.bytes, 20);
-    const a = lane.shift();
-    const b = lane.shift();
-    assert.deepEqual([a?.token, b?.token], [1, 2]);
+    const a = lane.shift() as Pending;
+    const b = lane.shift() as Pending;
+    assert.deepEqual([table.token(a), table.token(b)], [1, 2]);
     lane.push(p(6));
-    lane.unshiftAll([a as Pending<number>, b as Pending<number>]);
+    lane.unshiftAll([a, b]);
     const order: number[] = [];
-    for (let x = lane.shift(); x; x = lane.shift()) order.push(x.token);
+    for (let x = lane.shift(); x !== undefined; x = lane.shift()) order.push(table.token(x));
     assert.deepEqual(order, [1, 2, 3, 4, 5, 6]);
     assert.equal(lane.bytes, 0);
+  });
+});
+
+describe('pending table', () => {
+  it("keeps each record's state in its slot, reuses freed slots, and grows past its first size", () => {
+    const table = new PendingTable<string>();
+    const w = new Uint32Array(4);
+    const slots: Pending[] = [];
+    for (let i = 0; i < 3000; i++) {
+      w.set([i, i + 1, 0xffffffff - i, 7]);
+      slots.push(table.add({ partitionKey: `k${i}`, data: new Uint8Array(1) }, `t${i}`, w, i + 2, 1000 + i, i));
+    }
+    assert.equal(table.count, 3000);
+    for (const i of [0, 1023, 1024, 2999]) {
+      const p = slots[i] as Pending;
+      assert.equal(table.rec(p).partitionKey, `k${i}`);
+      assert.equal(table.token(p), `t${i}`);
+      assert.equal(table.bytes(p), i + 2);
+      assert.equal(table.deadline(p), 1000 + i);
+      assert.equal(table.queuedAt(p), i);
+      assert.deepEqual([...table.hashWords(p, new Uint32Array(4))], [i, i + 1, 0xffffffff - i, 7]);
+    }
+    const p5 = slots[5] as Pending;
+    table.countAttempt(p5);
+    table.countAttempt(p5);
+    assert.equal(table.attempts(p5), 2);
+    table.release(p5);
+    const again = table.add({ partitionKey: 'new', data: new Uint8Array(1) }, 'new', w, 3, 0, 0);
+    assert.equal(again, p5, 'a freed slot is taken again');
+    assert.equal(table.attempts(again), 0, 'with its state reset');
+    assert.equal(table.lastError(again), undefined);
+    for (const p of slots) if (p !== p5) table.release(p);
+    table.release(again);
+    assert.equal(table.count, 0);
+    assert.equal(table.add({ partitionKey: 'z', data: new Uint8Array(1) }, 'z', w, 1, 0, 0), 0, 'an empty table starts again at slot 0');
   });
 });
 
