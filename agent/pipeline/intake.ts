@@ -3,7 +3,7 @@ import type { Clock } from '../core/clock.ts';
 import type { EnvelopeStage } from '../envelope/envelope.ts';
 import type { KeyingStrategy } from '../keying/strategy.ts';
 import type { AcceptOptions, Downstream, RejectReason, SourceRecord } from '../sources/source.ts';
-import type { Spool, SpoolEntry } from '../spool/spool.ts';
+import { ownedEntry, type Spool, type SpoolEntry } from '../spool/spool.ts';
 
 /** What the intake tells the rest of the agent (metrics, dead letters). */
 export interface IntakeHooks {
@@ -54,7 +54,7 @@ export class Intake implements Downstream {
         this.hooks.rejected(source, 'too-large', env.payload, `${env.payload.length} bytes after the envelope`);
         continue;
       }
-      entries.push({ partitionKey: key.partitionKey, explicitHashKey: key.explicitHashKey, data: env.payload, deviceId: env.deviceId, ingestTime: now });
+      entries.push(ownedEntry(key.partitionKey, key.explicitHashKey, env.payload, env.deviceId, now));
     }
     this.hooks.keyed(entries.length);
     if (entries.length === 0) return;

@@ -26,7 +26,7 @@ import { SegmentReader } from './segment-reader.ts';
 import { SegmentSet } from './segment-set.ts';
 import { SegmentWriter } from './segment-writer.ts';
 import type { FailureDecision } from './segment-writer.ts';
-import type { AppendOptions, AppendResult, RecoveryReport, Spool, SpoolEntry, SpoolItem, SpoolStats } from './spool.ts';
+import { itemFor, type AppendOptions, type AppendResult, type RecoveryReport, type Spool, type SpoolEntry, type SpoolItem, type SpoolStats } from './spool.ts';
 import { Waiters } from './waiters.ts';
 
 /**
@@ -282,7 +282,7 @@ export class FileSpool implements Spool {
           this.appended++;
           t.next++;
           if (memory) {
-            this.tail.push({ id, partitionKey: e.partitionKey, explicitHashKey: e.explicitHashKey, data: e.data, deviceId: e.deviceId, ingestTime: e.ingestTime }, size);
+            this.tail.push(itemFor(e, id), size);
             t.stored(1);
             toMemory = true;
           } else {

@@ -28,6 +28,29 @@ export interface SpoolItem extends SpoolEntry {
   readonly id: number;
 }
 
+/** `id` of an entry made by ownedEntry that no spool has taken yet. */
+const UNASSIGNED = -1;
+
+/**
+ * A new entry its maker gives up to the spool: `append` may hand this very object out as its item
+ * (setting its id once) instead of copying it. In memory that is one object per record less to hold
+ * until Kinesis accepts it. The intake makes its entries this way.
+ */
+export function ownedEntry(partitionKey: string, explicitHashKey: string | undefined, data: Uint8Array, deviceId: string, ingestTime: number): SpoolEntry {
+  const e: SpoolItem = { id: UNASSIGNED, partitionKey, explicitHashKey, data, deviceId, ingestTime };
+  return e;
+}
+
+/** The item an appended entry becomes with `id`: an owned entry itself (the first time), any other a copy. */
+export function itemFor(e: SpoolEntry, id: number): SpoolItem {
+  const own = e as { id?: number };
+  if (own.id === UNASSIGNED) {
+    own.id = id;
+    return e as SpoolItem;
+  }
+  return { id, partitionKey: e.partitionKey, explicitHashKey: e.explicitHashKey, data: e.data, deviceId: e.deviceId, ingestTime: e.ingestTime };
+}
+
 export type SpoolMode = 'always' | 'spill' | 'memory';
 export type FsyncPolicy = 'batch' | 'interval' | 'never';
 export type OnFull = 'block' | 'drop-oldest' | 'drop-newest';

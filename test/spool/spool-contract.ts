@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isShardwiseError } from '../../agent/core/errors.ts';
-import type { OnFull, Spool, SpoolEntry, SpoolItem } from '../../agent/spool/spool.ts';
+import { ownedEntry, type OnFull, type Spool, type SpoolEntry, type SpoolItem } from '../../agent/spool/spool.ts';
 import { drain, makeEntries, seqOf, track, waitFor } from './helpers.ts';
 
 export interface ContractOverrides {
@@ -58,6 +58,22 @@ export function spoolContract(h: SpoolHarness): void {
         const got = await drain(s, false, 64);
         assert.equal(got.length, 300);
         for (let i = 0; i < 300; i++) sameEntry(got[i]!, entries[i]!);
+        for (let i = 1; i < got.length; i++) assert.ok(got[i]!.id > got[i - 1]!.id, 'ids rise');
+      });
+    });
+
+    it('takes owned entries (the intake\'s) like any other, also when the same one is appended twice', async () => {
+      await withSpool(undefined, async (s) => {
+        const plain = makeEntries(3);
+        const owned = plain.map((e) => ownedEntry(e.partitionKey, e.explicitHashKey, e.data, e.deviceId, e.ingestTime));
+        await s.append(owned);
+        await s.append([owned[0]!, plain[1]!]);
+        const got = await drain(s, false, 64);
+        assert.equal(got.length, 5);
+        for (let i = 0; i < 3; i++) sameEntry(got[i]!, plain[i]!);
+        sameEntry(got[3]!, plain[0]!);
+        sameEntry(got[4]!, plain[1]!);
+        assert.equal(new Set(got.map((it) => it.id)).size, 5, 'every append is its own item with its own id');
         for (let i = 1; i < got.length; i++) assert.ok(got[i]!.id > got[i - 1]!.id, 'ids rise');
       });
     });
