@@ -144,7 +144,9 @@ export class AggregateBuilder {
       recLen += 1 + varintSize(ehkIndex < 0 ? ehks.count : ehkIndex);
     }
     const data = r.data;
-    const dataLen = data.byteLength;
+    // `length` (= byteLength for a Uint8Array): V8 (Node 20) inlines it, while `byteLength` on a
+    // Buffer goes through a LoadIC and a builtin call, ~10 ns more per record.
+    const dataLen = data.length;
     recLen += 1 + varintSize(dataLen) + dataLen;
     const recordsSize = this.recordsSize + 1 + varintSize(recLen) + recLen;
     // The outer key is the first record's key: r's own when the builder is empty.
