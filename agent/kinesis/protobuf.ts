@@ -35,12 +35,18 @@ export function writeVarint(buf: Uint8Array, pos: number, n: number): number {
 
 /** Memo entries kept per table between resets; beyond this the memo is dropped at the next reset. */
 const MEMO_LIMIT = 2048;
-/** Per memo id in `info`: pool offset, field entry bytes, UTF-8 bytes, index in the table (valid only if `ids` agrees). */
+/**
+ * Per memo id in `info`: pool offset, field entry bytes, UTF-8 bytes, index in the table, and the
+ * table generation that index is valid in (reset() empties the table by starting a new one).
+ */
 const AT = 0;
 const SIZE = 1;
 const BYTES = 2;
 const INDEX = 3;
-const STRIDE = 4;
+const GEN = 4;
+const STRIDE = 5;
+/** Generations wrap here (every GEN slot is then cleared). */
+const MAX_GEN = 0x3fffffff;
 /** ASCII strings up to this length are copied by a JS loop: cheaper than a native write call. */
 const SHORT_ASCII = 64;
 /** Initial pool bytes; a pool grown past 64 times this is dropped with the memo. */
@@ -76,8 +82,8 @@ export class StringTable {
   private pool: Buffer = Buffer.allocUnsafe(POOL_BYTES);
   private poolView: DataView = new DataView(this.pool.buffer, this.pool.byteOffset, this.pool.byteLength);
   private poolUsed = 0;
-  /** Memo id of each table entry, in table order. */
-  private ids: Int32Array = new Int32Array(256);
+  /** Current table generation: an id is in the table iff its GEN slot holds this. */
+  private gen = 1;
   /** The table's entries as encoded, at [0, size); 3 spare bytes after them (see add). */
   private bytes: Buffer = Buffer.allocUnsafeSlow(TABLE_BYTES);
   private bytesView: DataView = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
@@ -92,10 +98,10 @@ export class StringTable {
     return this.memo[s] ?? this.remember(s);
   }
 
-  /** Index of `id` in the table, or -1 when it is not in it yet (a sparse set: no clearing on reset). */
+  /** Index of `id` in the table, or -1 when it is not in it yet. */
   indexOf(id: number): number {
-    const i = this.info[STRIDE * id + INDEX] as number;
-    return i < this.count && this.ids[i] === id ? i : -1;
+    const info = this.info;
+    return info[STRIDE * id + GEN] === this.gen ? (info[STRIDE * id + INDEX] as number) : -1;
   }
 
   /** Field bytes that adding `id` costs. */
@@ -112,10 +118,9 @@ export class StringTable {
   add(s: string, id: number): number {
     const i = this.count++;
     if (i === 0) this.first = s;
-    if (i >= this.ids.length) this.ids = grown(this.ids, i + 1);
-    this.ids[i] = id;
     const { info, poolView, size } = this;
     info[STRIDE * id + INDEX] = i;
+    info[STRIDE * id + GEN] = this.gen;
     const at = info[STRIDE * id + AT] as number;
     const n = info[STRIDE * id + SIZE] as number;
     if (size + n + 3 > this.bytes.length) this.growBytes(size + n + 3);
@@ -131,6 +136,10 @@ export class StringTable {
     this.count = 0;
     this.size = 0;
     this.first = '';
+    if (++this.gen > MAX_GEN) {
+      for (let id = 0; id < this.memoSize; id++) this.info[STRIDE * id + GEN] = 0;
+      this.gen = 1;
+    }
     if (this.memoSize > MEMO_LIMIT) {
       this.memo = Object.create(null) as Record<string, number>;
       this.memoSize = 0;
@@ -185,6 +194,7 @@ export class StringTable {
     this.info[STRIDE * id + SIZE] = size;
     this.info[STRIDE * id + BYTES] = bytes;
     this.info[STRIDE * id + INDEX] = -1;
+    this.info[STRIDE * id + GEN] = 0;
     this.memo[s] = id;
     return id;
   }
