@@ -3,8 +3,8 @@
  * https://github.com/awslabs/amazon-kinesis-producer/blob/master/aggregation-format.md
  *
  * The encoder knows its exact size at every step (so a caller can fill an aggregate up to a byte
- * cap), measures each distinct key once, and writes each aggregate into one buffer of exactly its
- * size. The decoder follows the KCL: data without the magic, too short, or with a wrong MD5 is a
+ * cap), measures and encodes each distinct key once, and writes each record once, as it is added,
+ * into the buffer it returns (then hashed once for the MD5). The decoder follows the KCL: data without the magic, too short, or with a wrong MD5 is a
  * plain (non-aggregated) record.
  */
 import * as nodeCrypto from 'node:crypto';
@@ -44,6 +44,8 @@ export interface OuterRecord {
 const HEAD_BYTES = 1024;
 /** Least room for records a new aggregate's buffer gets (it grows by doubling when needed). */
 const MIN_RECORDS_ROOM = 16384;
+/** A builder's buffer between aggregates once the last one was handed over. */
+const EMPTY: Buffer = Buffer.alloc(0);
 
 /**
  * Accumulates user records for ONE predicted shard; knows its exact encoded size at every step.
@@ -234,8 +236,6 @@ export class AggregateBuilder {
     return buf.subarray(start, end);
   }
 }
-
-const EMPTY: Buffer = Buffer.alloc(0);
 
 /** `crypto.hash` (Node >= 20.12): one-shot, cheaper than a Hash object per aggregate; absent on older Node 20. */
 const oneShotHash: typeof nodeCrypto.hash | undefined = (nodeCrypto as Partial<typeof nodeCrypto>).hash;
