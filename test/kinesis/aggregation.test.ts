@@ -368,3 +368,49 @@ test('keys that are special as object properties (__proto__, numeric, empty) are
   // hash keys only on even records: first seen in the order keys[0], keys[2], ..., keys[8], keys[1], ...
   assert.deepEqual(body.explicit_hash_key_table, [0, 2, 4, 6, 8, 1, 3, 5, 7].map((k) => keys[k]));
 });
+
+test('tryAdd copies the data: changing it afterwards does not change the aggregate', () => {
+  const builder = new AggregateBuilder();
+  const data = Buffer.from('before');
+  builder.tryAdd({ partitionKey: 'k', data });
+  data.write('after!');
+  assert.equal(Buffer.from(deaggregate(builder.build())[0]?.data ?? []).toString(), 'before');
+});
+
+test('results are views of at most twice their size; small aggregates reuse the builder buffer', () => {
+  const rand = rng(11);
+  const builder = new AggregateBuilder(51_200);
+  const built: { data: Uint8Array; records: AggregatedUserRecord[] }[] = [];
+  for (let b = 0; b < 60; b++) {
+    // full aggregates, a few records, and single records, in a random order
+    const n = [1, 3, 40, 400][Math.floor(rand() * 4)] as number;
+    const records: AggregatedUserRecord[] = [];
+    for (let i = 0; i < n; i++) {
+      const r = { partitionKey: `dev-${Math.floor(rand() * 500)}`, data: Buffer.alloc(1 + Math.floor(rand() * 300), b) };
+      if (!builder.tryAdd(r)) break;
+      records.push(r);
+    }
+    const { data } = builder.build();
+    assert.ok(data.buffer.byteLength <= 2 * data.byteLength, `aggregate ${b}: ${data.byteLength} B pins ${data.buffer.byteLength} B`);
+    built.push({ data, records });
+  }
+  // later aggregates (written into a reused buffer or not) left earlier results intact
+  for (const [b, { data, records }] of built.entries()) assertSameRecords(deaggregate({ partitionKey: 'o', data }), records, `aggregate ${b}`);
+});
+
+test('key tables outgrowing the room kept before the records: same bytes as the reference', async () => {
+  const builder = new AggregateBuilder(Number.MAX_SAFE_INTEGER);
+  const few = [{ partitionKey: 'a', data: Buffer.from('x') }];
+  builder.tryAdd(few[0] as AggregatedUserRecord);
+  builder.build();
+  // 300 distinct 200-byte keys (and hash keys): ~120 KB of tables after a 1-key aggregate
+  const many: AggregatedUserRecord[] = Array.from({ length: 300 }, (_, i) => ({
+    partitionKey: `${'p'.repeat(195)}-${String(i).padStart(3, '0')}`,
+    explicitHashKey: `${i}${'0'.repeat(30)}`,
+    data: Buffer.from(`record ${i}`),
+  }));
+  for (const r of many) assert.equal(builder.tryAdd(r), true);
+  const ours = builder.build().data;
+  const [ref] = await refAggregate(many);
+  assert.ok(ref && Buffer.from(ours).equals(ref.data), 'byte-identical to aws-kinesis-agg');
+});
