@@ -25,7 +25,7 @@ export class PendingTable<T> {
   private recs: (UserRecord | undefined)[] = [];
   private tokens: (T | undefined)[] = [];
   /** Why the last attempt failed, for the TTL error (rare: only records that failed once). */
-  private errors: (ShardwiseError | undefined)[] = [];
+  private readonly errors = new Map<Pending, ShardwiseError>();
   /** 128-bit hash key per slot, most significant word first. */
   private hash = new Uint32Array(4 * INITIAL_SLOTS);
   /** Data + UTF-8 partition key bytes. */
@@ -73,7 +73,7 @@ export class PendingTable<T> {
   release(p: Pending): void {
     this.recs[p] = undefined;
     this.tokens[p] = undefined;
-    this.errors[p] = undefined;
+    if (this.errors.size > 0) this.errors.delete(p);
     this.free[this.freeCount++] = p;
     if (--this.live === 0) this.empty();
   }
@@ -111,11 +111,11 @@ export class PendingTable<T> {
   }
 
   lastError(p: Pending): ShardwiseError | undefined {
-    return this.errors[p];
+    return this.errors.get(p);
   }
 
   setLastError(p: Pending, err: ShardwiseError): void {
-    this.errors[p] = err;
+    this.errors.set(p, err);
   }
 
   /** Writes the record's hash key into out[0..3]. */
@@ -135,7 +135,6 @@ export class PendingTable<T> {
     if (this.size.length > INITIAL_SLOTS) {
       this.recs = [];
       this.tokens = [];
-      this.errors = [];
       this.hash = new Uint32Array(4 * INITIAL_SLOTS);
       this.size = new Int32Array(INITIAL_SLOTS);
       this.deadlines = new Float64Array(INITIAL_SLOTS);
