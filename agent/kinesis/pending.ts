@@ -27,19 +27,23 @@ export class PendingTable<T> {
   /** Why the last attempt failed, for the TTL error (rare: only records that failed once). */
   private readonly errors = new Map<Pending, ShardwiseError>();
   /** 128-bit hash key per slot, most significant word first. */
-  private hash = new Uint32Array(4 * INITIAL_SLOTS);
+  private hash!: Uint32Array;
   /** Data + UTF-8 partition key bytes. */
-  private size = new Int32Array(INITIAL_SLOTS);
+  private size!: Int32Array;
   /** Monotonic ms after which the record fails with E_TTL_EXPIRED (Infinity: no TTL). */
-  private deadlines = new Float64Array(INITIAL_SLOTS);
+  private deadlines!: Float64Array;
   /** When it (re)entered a lane (monotonic ms), for the linger deadline. */
-  private queued = new Float64Array(INITIAL_SLOTS);
-  private tries = new Int32Array(INITIAL_SLOTS);
-  private free = new Int32Array(INITIAL_SLOTS);
+  private queued!: Float64Array;
+  private tries!: Int32Array;
+  private free!: Int32Array;
   private freeCount = 0;
   /** Slots ever used (the next new one). */
   private used = 0;
   private live = 0;
+
+  constructor() {
+    this.allocate(INITIAL_SLOTS);
+  }
 
   /** Records held (added, not yet released). */
   get count(): number {
@@ -135,13 +139,18 @@ export class PendingTable<T> {
     if (this.size.length > INITIAL_SLOTS) {
       this.recs = [];
       this.tokens = [];
-      this.hash = new Uint32Array(4 * INITIAL_SLOTS);
-      this.size = new Int32Array(INITIAL_SLOTS);
-      this.deadlines = new Float64Array(INITIAL_SLOTS);
-      this.queued = new Float64Array(INITIAL_SLOTS);
-      this.tries = new Int32Array(INITIAL_SLOTS);
-      this.free = new Int32Array(INITIAL_SLOTS);
+      this.allocate(INITIAL_SLOTS);
     }
+  }
+
+  /** Empty columns for n slots. */
+  private allocate(n: number): void {
+    this.hash = new Uint32Array(4 * n);
+    this.size = new Int32Array(n);
+    this.deadlines = new Float64Array(n);
+    this.queued = new Float64Array(n);
+    this.tries = new Int32Array(n);
+    this.free = new Int32Array(n);
   }
 
   private grow(): void {

@@ -56,7 +56,6 @@ export class Producer<T> {
   /** Records whose hash key no open shard covers (a gap while resharding, or no map yet). */
   private unrouted: Pending[] = [];
   private inFlightRequests = 0;
-  private buffered = 0;
   private bufferedBytes = 0;
   private pumpQueued = false;
   private timer: NodeJS.Timeout | undefined;
@@ -149,14 +148,13 @@ export class Producer<T> {
     const now = this.clock.now();
     const p = this.table.add(rec, token, w, bytes, now + this.ttlMs, now);
     this.counters.added++;
-    this.buffered++;
     this.bufferedBytes += bytes;
     this.route(p, now);
     return this.hasCapacity();
   }
 
   hasCapacity(): boolean {
-    return this.buffered < this.maxBufferedRecords && this.bufferedBytes < this.maxBufferedBytes;
+    return this.table.count < this.maxBufferedRecords && this.bufferedBytes < this.maxBufferedBytes;
   }
 
   waitForCapacity(): Promise<void> {
@@ -166,12 +164,12 @@ export class Producer<T> {
 
   /** Records added and not yet reported. */
   get pendingRecords(): number {
-    return this.buffered;
+    return this.table.count;
   }
 
   /** Sends everything now (ignoring linger) and resolves once every record added so far has its outcome. */
   async flush(): Promise<void> {
-    if (this.buffered === 0) return;
+    if (this.table.count === 0) return;
     this.flushing++;
     this.schedulePump();
     try {
@@ -491,7 +489,6 @@ export class Producer<T> {
 
   /** The record got its outcome: its slot is freed. */
   private done(p: Pending): void {
-    this.buffered--;
     this.bufferedBytes -= this.table.bytes(p);
     this.table.release(p);
   }
@@ -502,7 +499,7 @@ export class Producer<T> {
       this.capacityWaiters = [];
       for (const w of ws) w();
     }
-    if (this.idleWaiters.length > 0 && this.buffered === 0 && this.counters.pendingVerifications === 0) {
+    if (this.idleWaiters.length > 0 && this.table.count === 0 && this.counters.pendingVerifications === 0) {
       const ws = this.idleWaiters;
       this.idleWaiters = [];
       for (const w of ws) w();
