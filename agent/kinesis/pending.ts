@@ -1,5 +1,6 @@
 import type { ShardwiseError } from '../core/errors.ts';
 import type { UserRecord } from '../core/record.ts';
+import { grown, SlotList } from '../core/slot-list.ts';
 
 /**
  * One user record inside the producer, from add() to its outcome: a slot number in the producer's
@@ -11,7 +12,9 @@ const INITIAL_SLOTS = 1024;
 
 /**
  * The state of every record the producer holds, one slot per record, in columns: typed arrays for
- * the numbers and two arrays of references (the record, the caller's token).
+ * the numbers, and arrays of references for the partition key, the explicit hash key, the data's
+ * ArrayBuffer and the caller's token. The record object and its data view are not kept: a record
+ * is taken apart at add() and rebuilt (short-lived) only when an aggregate or entry is made of it.
  *
  * Why not an object per record: at full speed thousands of records are in flight for tens of
  * milliseconds, longer than a small young generation (the agent runs with a 1 MiB semi-space) lives,
@@ -22,7 +25,12 @@ const INITIAL_SLOTS = 1024;
  * the number afterwards (it is reused by the next add).
  */
 export class PendingTable<T> {
-  private recs: (UserRecord | undefined)[] = [];
+  private pks: (string | undefined)[] = [];
+  private ehks: (string | undefined)[] = [];
+  /** The data's bytes are `bufs[p]` from `offs[p]`, `lens[p]` long. */
+  private bufs: (ArrayBufferLike | undefined)[] = [];
+  private offs!: Float64Array;
+  private lens!: Int32Array;
   private tokens: (T | undefined)[] = [];
   /** Why the last attempt failed, for the TTL error (rare: only records that failed once). */
   private readonly errors = new Map<Pending, ShardwiseError>();
@@ -35,11 +43,7 @@ export class PendingTable<T> {
   /** When it (re)entered a lane (monotonic ms), for the linger deadline. */
   private queued!: Float64Array;
   private tries!: Int32Array;
-  private free!: Int32Array;
-  private freeCount = 0;
-  /** Slots ever used (the next new one). */
-  private used = 0;
-  private live = 0;
+  private readonly slots = new SlotList(INITIAL_SLOTS, (n) => this.grow(n));
 
   constructor() {
     this.allocate(INITIAL_SLOTS);
@@ -47,18 +51,18 @@ export class PendingTable<T> {
 
   /** Records held (added, not yet released). */
   get count(): number {
-    return this.live;
+    return this.slots.count;
   }
 
   /** Takes a slot for a record whose hash key is in `words[0..3]`. */
   add(rec: UserRecord, token: T, words: Uint32Array, bytes: number, deadline: number, queuedAt: number): Pending {
-    let p: number;
-    if (this.freeCount > 0) p = this.free[--this.freeCount] as number;
-    else {
-      if (this.used === this.size.length) this.grow();
-      p = this.used++;
-    }
-    this.recs[p] = rec;
+    const p = this.slots.take();
+    const data = rec.data;
+    this.pks[p] = rec.partitionKey;
+    this.ehks[p] = rec.explicitHashKey;
+    this.bufs[p] = data.buffer;
+    this.offs[p] = data.byteOffset;
+    this.lens[p] = data.length;
     this.tokens[p] = token;
     const h = 4 * p;
     this.hash[h] = words[0] as number;
@@ -69,21 +73,31 @@ export class PendingTable<T> {
     this.deadlines[p] = deadline;
     this.queued[p] = queuedAt;
     this.tries[p] = 0;
-    this.live++;
     return p;
   }
 
   /** Frees the slot (its record got its outcome). */
   release(p: Pending): void {
-    this.recs[p] = undefined;
+    this.pks[p] = undefined;
+    this.ehks[p] = undefined;
+    this.bufs[p] = undefined;
     this.tokens[p] = undefined;
     if (this.errors.size > 0) this.errors.delete(p);
-    this.free[this.freeCount++] = p;
-    if (--this.live === 0) this.empty();
+    if (this.slots.give(p)) this.empty();
   }
 
+  /** The record as added (a new object each call; its data is a view of the same bytes). */
   rec(p: Pending): UserRecord {
-    return this.recs[p] as UserRecord;
+    return { partitionKey: this.pks[p] as string, explicitHashKey: this.ehks[p], data: this.data(p) };
+  }
+
+  /** A new view of the record's data. */
+  data(p: Pending): Buffer {
+    return Buffer.from(this.bufs[p] as ArrayBuffer, this.offs[p], this.lens[p]);
+  }
+
+  explicitHashKey(p: Pending): string | undefined {
+    return this.ehks[p];
   }
 
   token(p: Pending): T {
@@ -132,14 +146,15 @@ export class PendingTable<T> {
     return out;
   }
 
-  /** Nothing held: slots start again from 0, and columns a burst grew go back to their first size. */
+  /** Nothing held: columns a burst grew go back to their first size. */
   private empty(): void {
-    this.freeCount = 0;
-    this.used = 0;
-    if (this.size.length > INITIAL_SLOTS) {
-      this.recs = [];
+    if (this.slots.size > INITIAL_SLOTS) {
+      this.pks = [];
+      this.ehks = [];
+      this.bufs = [];
       this.tokens = [];
       this.allocate(INITIAL_SLOTS);
+      this.slots.reset(INITIAL_SLOTS);
     }
   }
 
@@ -147,25 +162,20 @@ export class PendingTable<T> {
   private allocate(n: number): void {
     this.hash = new Uint32Array(4 * n);
     this.size = new Int32Array(n);
+    this.offs = new Float64Array(n);
+    this.lens = new Int32Array(n);
     this.deadlines = new Float64Array(n);
     this.queued = new Float64Array(n);
     this.tries = new Int32Array(n);
-    this.free = new Int32Array(n);
   }
 
-  private grow(): void {
-    const n = this.size.length * 2;
+  private grow(n: number): void {
     this.hash = grown(this.hash, 4 * n);
     this.size = grown(this.size, n);
+    this.offs = grown(this.offs, n);
+    this.lens = grown(this.lens, n);
     this.deadlines = grown(this.deadlines, n);
     this.queued = grown(this.queued, n);
     this.tries = grown(this.tries, n);
-    this.free = grown(this.free, n);
   }
-}
-
-function grown<A extends Uint32Array | Int32Array | Float64Array>(a: A, length: number): A {
-  const b = new (a.constructor as new (n: number) => A)(length);
-  b.set(a);
-  return b;
 }

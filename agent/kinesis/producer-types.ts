@@ -55,7 +55,8 @@ export interface ProducerOptions {
 /** Per user record outcomes. Called exactly once per record added. */
 export interface ProducerListener<T> {
   onAccepted(token: T, shardId: string, sequenceNumber: string, subSequence: number, attempts: number): void;
-  onFailed(token: T, error: ShardwiseError, attempts: number): void;
+  /** `record` is the record as added (rebuilt: the producer keeps its parts, not the object). */
+  onFailed(token: T, error: ShardwiseError, attempts: number, record: UserRecord): void;
 }
 
 export interface ShardCounters {

@@ -483,8 +483,9 @@ export class Producer<T> {
     this.counters.failed(err.code);
     const token = this.table.token(p);
     const attempts = this.table.attempts(p);
+    const rec = this.table.rec(p);
     this.done(p);
-    this.listener.onFailed(token, err, attempts);
+    this.listener.onFailed(token, err, attempts, rec);
   }
 
   /** The record got its outcome: its slot is freed. */

@@ -65,7 +65,7 @@ export function takeEntry<T>(
     agg.reset();
     return single(lane, table, first);
   }
-  const ehk = table.rec(first).explicitHashKey ?? hashKeyToDecimal(table.hashWords(first, scratch), 0);
+  const ehk = table.explicitHashKey(first) ?? hashKeyToDecimal(table.hashWords(first, scratch), 0);
   const built = agg.build(ehk);
   const wire: PutRecordsRequestEntry = { Data: built.data, PartitionKey: built.partitionKey, ExplicitHashKey: ehk };
   return { lane, records: taken, wire, bytes: entryBytes(wire) };

@@ -19,7 +19,7 @@ import { SummaryLogger } from '../metrics/summary.ts';
 import type { Part } from '../lifecycle/lifecycle.ts';
 import type { Source } from '../sources/source.ts';
 import { createSpool } from '../spool/create-spool.ts';
-import type { Spool, SpoolItem } from '../spool/spool.ts';
+import type { Spool } from '../spool/spool.ts';
 import { buildSource, buildSources, jsonSourceNames } from './build-sources.ts';
 import { Intake } from './intake.ts';
 import { KeyingStage } from './keying-stage.ts';
@@ -32,7 +32,7 @@ export interface AgentParts {
   /** Stop order: sources first, then flush, spool, state files, metrics last. */
   readonly stopOrder: string[];
   readonly metrics: AgentMetrics;
-  readonly producer: Producer<SpoolItem>;
+  readonly producer: Producer<number>;
   readonly spool: Spool;
   /** The running sources (a live list: a reload changes it in place). */
   readonly sources: readonly Source[];
@@ -89,10 +89,10 @@ export function buildAgent(config: AgentConfig, log: Logger, opts: BuildOptions 
   const shipper = new Shipper(
     spool,
     {
-      accepted(item, shardId) {
-        metrics.shards.record(shardId, 1, item.data.length);
-        metrics.latency.observe(clock.wallNow() - item.ingestTime);
-        keying.acked(item.deviceId);
+      accepted(shardId, dataBytes, ingestTime, deviceId) {
+        metrics.shards.record(shardId, 1, dataBytes);
+        metrics.latency.observe(clock.wallNow() - ingestTime);
+        keying.acked(deviceId);
       },
       undeliverable(item, error) {
         deadLetter.write('sink', error.code, item.data, error.message);
@@ -111,7 +111,7 @@ export function buildAgent(config: AgentConfig, log: Logger, opts: BuildOptions 
         : undefined,
     },
   );
-  const producer = new Producer<SpoolItem>(
+  const producer = new Producer<number>(
     {
       client: kinesis,
       transport: sink.transport,

@@ -5,19 +5,21 @@ import { isShardwiseError, ShardwiseError } from '../core/errors.ts';
 import type { Producer } from '../kinesis/producer.ts';
 import type { ProducerListener } from '../kinesis/producer-types.ts';
 import type { Spool, SpoolItem } from '../spool/spool.ts';
+import type { UserRecord } from '../core/record.ts';
+import { InFlightTable } from './in-flight.ts';
 import { ReplayPacer } from './replay-pacer.ts';
 import type { ReplayPacing, ReplayStats } from './replay-pacer.ts';
 
 /** What the shipper uses of the producer (the producer core, or a fake in tests). */
-export type ShipperProducer = Pick<Producer<SpoolItem>, 'add' | 'hasCapacity' | 'waitForCapacity' | 'pendingRecords'> & {
+export type ShipperProducer = Pick<Producer<number>, 'add' | 'hasCapacity' | 'waitForCapacity' | 'pendingRecords'> & {
   stats(): { readonly requestErrors: number; readonly entriesFailed: number };
   shardMap(): { readonly shards: readonly unknown[] } | undefined;
 };
 
 /** What the shipper tells the rest of the agent (metrics, keying, dead letters). */
 export interface ShipperHooks {
-  /** Kinesis accepted the record; it is acked in the spool. */
-  accepted(item: SpoolItem, shardId: string): void;
+  /** Kinesis accepted a record (of `dataBytes` bytes, from `deviceId`); it is acked in the spool. */
+  accepted(shardId: string, dataBytes: number, ingestTime: number, deviceId: string): void;
   /** The record can never be sent (it fails validation): dead-lettered and acked so it does not block the spool. */
   undeliverable(item: SpoolItem, error: ShardwiseError): void;
   /** A sink-wide failure (stream gone, access denied): records stay in the spool and are retried later. */
@@ -52,10 +54,12 @@ const DOWN_POLL_MS = 200;
  * to `onFull`, instead of piling up in the producer's memory. While the spool holds a backlog,
  * `replay` paces it (replay-pacer.ts).
  */
-export class Shipper implements ProducerListener<SpoolItem> {
+export class Shipper implements ProducerListener<number> {
   private running = false;
   private loop: Promise<void> | undefined;
   private retry: SpoolItem[] = [];
+  /** The producer's token for a record is its slot here. */
+  private readonly inFlight = new InFlightTable();
   private retryTimer: NodeJS.Timeout | undefined;
   private lastFailureAt = Number.NEGATIVE_INFINITY;
   private wake: (() => void) | undefined;
@@ -151,14 +155,21 @@ export class Shipper implements ProducerListener<SpoolItem> {
           continue;
         }
       }
-      const items = await this.spool.read(want);
-      if (items.length === 0) {
-        if ((await this.stopping.until(this.spool.waitForData())) !== true) break;
-        continue;
-      }
-      if (this.pacer === undefined) for (const item of items) this.add(item);
-      else await this.addPaced(producer, items);
+      if (!(await this.readAndAdd(producer, want)) && (await this.stopping.until(this.spool.waitForData())) !== true) break;
     }
+  }
+
+  /**
+   * Reads up to `want` records from the spool and adds them; false when there were none. A function
+   * of its own so that no reference to the items outlives it: a suspended async function keeps its
+   * locals, and `run` waits (for capacity) long enough for items it still held to be promoted.
+   */
+  private async readAndAdd(producer: ShipperProducer, want: number): Promise<boolean> {
+    const items = await this.spool.read(want);
+    if (items.length === 0) return false;
+    if (this.pacer === undefined) for (const item of items) this.add(item);
+    else await this.addPaced(producer, items);
+    return true;
   }
 
   /** Adds in order, waiting whenever the backlog is over its share (items not added by a stop come back after the restart). */
@@ -176,22 +187,28 @@ export class Shipper implements ProducerListener<SpoolItem> {
   }
 
   private add(item: SpoolItem): void {
+    const slot = this.inFlight.add(item);
     try {
-      this.producer?.add(item, item);
+      this.producer?.add(item, slot);
     } catch (err) {
+      this.inFlight.release(slot);
       const e = isShardwiseError(err) ? err : new ShardwiseError('E_INVALID_ARGUMENT', String(err), { cause: err });
       this.spool.ack(item.id);
       this.hooks.undeliverable(item, e);
     }
   }
 
-  onAccepted(item: SpoolItem, shardId: string): void {
+  onAccepted(slot: number, shardId: string): void {
+    const t = this.inFlight;
     this.accepted++;
-    this.spool.ack(item.id);
-    this.hooks.accepted(item, shardId);
+    this.spool.ack(t.id(slot));
+    this.hooks.accepted(shardId, t.dataBytes(slot), t.ingestTime(slot), t.deviceId(slot));
+    t.release(slot);
   }
 
-  onFailed(item: SpoolItem, error: ShardwiseError): void {
+  onFailed(slot: number, error: ShardwiseError, _attempts: number, rec: UserRecord): void {
+    const item = this.inFlight.item(slot, rec);
+    this.inFlight.release(slot);
     this.lastFailureAt = this.clock.now();
     if (error.code === 'E_RECORD_TOO_LARGE' || error.code === 'E_PARTITION_KEY' || error.code === 'E_EXPLICIT_HASH_KEY') {
       this.spool.ack(item.id);

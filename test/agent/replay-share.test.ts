@@ -32,9 +32,9 @@ async function ship(items: SpoolItem[], replay: ReplayPacing, clock: ManualClock
   const added: SpoolItem[] = [];
   let shipper: Shipper | undefined;
   const producer: ShipperProducer = {
-    add: (_rec, item) => {
-      added.push(item);
-      shipper!.onAccepted(item, 'shardId-0');
+    add: (rec, slot) => {
+      added.push(rec as SpoolItem);
+      shipper!.onAccepted(slot, 'shardId-0');
       return true;
     },
     hasCapacity: () => true,

@@ -114,6 +114,28 @@ describe('lane', () => {
     assert.deepEqual(order, [1, 2, 3, 4, 5, 6]);
     assert.equal(lane.bytes, 0);
   });
+
+  it('keeps order when its ring wraps around and grows, also with records put back at the front', () => {
+    const table = new PendingTable<number>();
+    const words = new Uint32Array(4);
+    const lane = new Lane<number>('s', undefined, table);
+    let next = 0;
+    let expect = 0;
+    const order: number[] = [];
+    // Push more than shift, so the ring wraps (head moves on) and then has to grow while wrapped.
+    for (let round = 0; round < 40; round++) {
+      for (let i = 0; i < 50; i++) lane.push(table.add({ partitionKey: 'k', data: new Uint8Array(1) }, next++, words, 2, Number.POSITIVE_INFINITY, 0));
+      const taken: Pending[] = [];
+      for (let i = 0; i < 30; i++) taken.push(lane.shift() as Pending);
+      lane.unshiftAll(taken.slice(20)); // the last 10 failed: back to the front, in order
+      for (const p of taken.slice(0, 20)) order.push(table.token(p));
+    }
+    for (let x = lane.shift(); x !== undefined; x = lane.shift()) order.push(table.token(x));
+    for (const t of order) assert.equal(t, expect++, 'FIFO across wrap-around and growth');
+    assert.equal(expect, next);
+    assert.equal(lane.bytes, 0);
+    assert.equal(lane.length, 0);
+  });
 });
 
 describe('pending table', () => {
@@ -148,6 +170,20 @@ describe('pending table', () => {
     table.release(again);
     assert.equal(table.count, 0);
     assert.equal(table.add({ partitionKey: 'z', data: new Uint8Array(1) }, 'z', w, 1, 0, 0), 0, 'an empty table starts again at slot 0');
+  });
+
+  it('keeps a record as its parts: rec() rebuilds it with a view of the same bytes, not the object added', () => {
+    const table = new PendingTable<number>();
+    const chunk = Buffer.from('xx{"a":1}yy{"b":2}zz');
+    const rec = { partitionKey: 'dev-1', explicitHashKey: '42', data: chunk.subarray(2, 9) };
+    const p = table.add(rec, 7, new Uint32Array(4), 12, 0, 0);
+    const again = table.rec(p);
+    assert.notEqual(again, rec);
+    assert.equal(again.partitionKey, 'dev-1');
+    assert.equal(again.explicitHashKey, '42');
+    assert.equal(table.explicitHashKey(p), '42');
+    assert.equal(Buffer.from(again.data).toString(), '{"a":1}');
+    assert.equal(again.data.buffer, chunk.buffer, 'a view, not a copy');
   });
 });
 
