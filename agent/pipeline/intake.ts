@@ -3,7 +3,7 @@ import type { Clock } from '../core/clock.ts';
 import type { EnvelopeStage } from '../envelope/envelope.ts';
 import type { KeyingStrategy } from '../keying/strategy.ts';
 import type { AcceptOptions, Downstream, RejectReason, SourceRecord } from '../sources/source.ts';
-import { ownedEntry, type Spool, type SpoolEntry } from '../spool/spool.ts';
+import type { AppendResult, Spool, SpoolEntry } from '../spool/spool.ts';
 
 /** What the intake tells the rest of the agent (metrics, dead letters). */
 export interface IntakeHooks {
@@ -29,7 +29,13 @@ export class Intake implements Downstream {
     private readonly clock: Clock,
   ) {}
 
-  async accept(source: string, records: readonly SourceRecord[], opts?: AcceptOptions): Promise<void> {
+  /**
+   * Not an async function on purpose: it takes the records synchronously, and the promise it
+   * returns references neither them nor their entries. Records kept alive until the append settled
+   * (a suspended async frame keeps its locals) lived through the send stage's work that runs in
+   * between, and were promoted out of a small young generation (docs/in-flight-records.md).
+   */
+  accept(source: string, records: readonly SourceRecord[], opts?: AcceptOptions): Promise<void> {
     this.hooks.received(source, records.length);
     const entries: SpoolEntry[] = [];
     const now = this.clock.wallNow();
@@ -54,12 +60,19 @@ export class Intake implements Downstream {
         this.hooks.rejected(source, 'too-large', env.payload, `${env.payload.length} bytes after the envelope`);
         continue;
       }
-      entries.push(ownedEntry(key.partitionKey, key.explicitHashKey, env.payload, env.deviceId, now));
+      entries.push({ partitionKey: key.partitionKey, explicitHashKey: key.explicitHashKey, data: env.payload, deviceId: env.deviceId, ingestTime: now });
     }
     this.hooks.keyed(entries.length);
-    if (entries.length === 0) return;
-    const res = await this.spool.append(entries, opts);
+    if (entries.length === 0) return Promise.resolve();
+    return this.spool.append(entries, opts).then(this.appended);
+  }
+
+  private readonly appended = (res: AppendResult): void => {
     if (res.dropped > 0) this.hooks.spoolDropped(res.dropped);
+  };
+
+  ready(opts?: AcceptOptions): Promise<void> | undefined {
+    return this.spool.whenRoom?.(opts);
   }
 
   reject(source: string, reason: RejectReason, raw: Uint8Array | string, detail?: string): void {

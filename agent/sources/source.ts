@@ -45,6 +45,12 @@ export interface Downstream {
    * a source must not acknowledge upstream before it resolves.
    */
   accept(source: string, records: readonly SourceRecord[], opts?: AcceptOptions): Promise<void>;
+  /**
+   * Optional: resolves once a batch accepted with `opts` would be taken without waiting (undefined:
+   * at once). A source that can wait before it reads (a file) awaits this before building a batch,
+   * so its records are not held in memory while the next stage applies backpressure.
+   */
+  ready?(opts?: AcceptOptions): Promise<void> | undefined;
   /** Bad input: counted by reason and written to the dead-letter file. Never throws. */
   reject(source: string, reason: RejectReason, raw: Uint8Array | string, detail?: string): void;
 }

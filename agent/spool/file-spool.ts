@@ -26,7 +26,7 @@ import { SegmentReader } from './segment-reader.ts';
 import { SegmentSet } from './segment-set.ts';
 import { SegmentWriter } from './segment-writer.ts';
 import type { FailureDecision } from './segment-writer.ts';
-import { itemFor, type AppendOptions, type AppendResult, type RecoveryReport, type Spool, type SpoolEntry, type SpoolItem, type SpoolStats } from './spool.ts';
+import { type AppendOptions, type AppendResult, type RecoveryReport, type Spool, type SpoolEntry, type SpoolItem, type SpoolStats } from './spool.ts';
 import { Waiters } from './waiters.ts';
 
 /**
@@ -36,6 +36,8 @@ import { Waiters } from './waiters.ts';
  * file benchmark: 4 MiB → 512 KiB cut the agent's peak RSS from ~220 to ~128 MiB at the same
  * lines/s (256 KiB saved only ~5 MiB more).
  */
+const noop = (): void => undefined;
+
 export const REPLAYABLE_MEMORY_BYTES = 512 * 1024;
 
 export interface SpoolDeps {
@@ -55,6 +57,8 @@ export class FileSpool implements Spool {
   private readonly tail = new MemQueue();
   private readonly waiting: AppendTicket[] = [];
   private readonly data = new Waiters<boolean>();
+  /** Sources waiting in whenRoom. */
+  private readonly room = new Waiters<void>();
   private readonly pendingCap: number;
   private readonly log: SpoolLog;
   /** maxBytes less room for the headers of the segments it can hold (32 bytes each). */
@@ -152,7 +156,9 @@ export class FileSpool implements Spool {
 
   read(max: number): Promise<SpoolItem[]> {
     const run = this.readChain.then(() => this.readNow(max));
-    this.readChain = run.catch(() => undefined);
+    // Settles with nothing: a chain that kept the items until the next read would keep them long
+    // enough to be promoted (docs/in-flight-records.md).
+    this.readChain = run.then(noop, noop);
     return run;
   }
 
@@ -166,7 +172,10 @@ export class FileSpool implements Spool {
     if (this.state === 'new' || this.state === 'closed' || !this.tracker.ack(id)) return;
     this.acked++;
     this.records--;
-    if (this.mode === 'spill' && this.tail.release(id) && this.waiting.length > 0) this.admit();
+    if (this.mode === 'spill' && this.tail.release(id)) {
+      if (this.waiting.length > 0) this.admit();
+      else this.wakeRoom();
+    }
     const oldest = this.set.oldestSealed();
     if (oldest !== undefined && oldest.lastId < this.tracker.lowWaterMark()) this.cursor.soon();
     if (this.data.size > 0 && this.readable()) this.data.wake(true);
@@ -180,6 +189,7 @@ export class FileSpool implements Spool {
       this.writer.kick();
     }
     if (!healthy && this.state === 'open' && this.waiting.length > 0) this.admit();
+    this.wakeRoom();
   }
 
   close(): Promise<void> {
@@ -201,6 +211,7 @@ export class FileSpool implements Spool {
     this.state = 'closed';
     this.counter.close();
     this.data.wake(false);
+    this.room.wake();
   }
 
   stats(): SpoolStats {
@@ -235,6 +246,22 @@ export class FileSpool implements Spool {
 
   private wakeReaders(): void {
     if (this.data.size > 0 && this.readable()) this.data.wake(true);
+  }
+
+  whenRoom(opts?: AppendOptions): Promise<void> | undefined {
+    return this.hasRoom(opts?.replayable === true) ? undefined : this.room.wait();
+  }
+
+  /** Nothing waits to be appended and, for replayable input kept in memory, the tail is at most half full. */
+  private hasRoom(replayable: boolean): boolean {
+    if (this.state !== 'open') return true;
+    if (this.waiting.length > 0) return false;
+    if (!replayable || this.mode !== 'spill' || !this.healthy) return true;
+    return this.tail.bytes <= Math.min(this.o.memoryBytes, REPLAYABLE_MEMORY_BYTES) / 2;
+  }
+
+  private wakeRoom(): void {
+    if (this.room.size > 0 && this.hasRoom(true)) this.room.wake();
   }
 
   private used(): number {
@@ -282,7 +309,7 @@ export class FileSpool implements Spool {
           this.appended++;
           t.next++;
           if (memory) {
-            this.tail.push(itemFor(e, id), size);
+            this.tail.push(e, id, size);
             t.stored(1);
             toMemory = true;
           } else {
@@ -295,6 +322,7 @@ export class FileSpool implements Spool {
     } finally {
       if (toDisk || this.writer.pending.length > 0) this.writer.kick();
       if (toMemory) this.wakeReaders();
+      this.wakeRoom();
     }
   }
 

@@ -12,7 +12,7 @@ import { DropCounter, silentLog } from './drop-counter.ts';
 import type { SpoolLog } from './drop-counter.ts';
 import { MemQueue } from './mem-queue.ts';
 import { frameable, frameSize } from './record-codec.ts';
-import { itemFor, type AppendResult, type OnFull, type RecoveryReport, type Spool, type SpoolEntry, type SpoolItem, type SpoolStats } from './spool.ts';
+import { type AppendResult, type OnFull, type RecoveryReport, type Spool, type SpoolEntry, type SpoolItem, type SpoolStats } from './spool.ts';
 import { Waiters } from './waiters.ts';
 
 export interface MemorySpoolOptions {
@@ -153,7 +153,7 @@ export class MemorySpool implements Spool {
           continue;
         }
         const id = this.nextId++;
-        this.q.push(itemFor(e, id), size);
+        this.q.push(e, id, size);
         this.appended++;
         added = true;
         t.stored(1);

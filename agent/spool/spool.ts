@@ -28,29 +28,6 @@ export interface SpoolItem extends SpoolEntry {
   readonly id: number;
 }
 
-/** `id` of an entry made by ownedEntry that no spool has taken yet. */
-const UNASSIGNED = -1;
-
-/**
- * A new entry its maker gives up to the spool: `append` may hand this very object out as its item
- * (setting its id once) instead of copying it. In memory that is one object per record less to hold
- * until Kinesis accepts it. The intake makes its entries this way.
- */
-export function ownedEntry(partitionKey: string, explicitHashKey: string | undefined, data: Uint8Array, deviceId: string, ingestTime: number): SpoolEntry {
-  const e: SpoolItem = { id: UNASSIGNED, partitionKey, explicitHashKey, data, deviceId, ingestTime };
-  return e;
-}
-
-/** The item an appended entry becomes with `id`: an owned entry itself (the first time), any other a copy. */
-export function itemFor(e: SpoolEntry, id: number): SpoolItem {
-  const own = e as { id?: number };
-  if (own.id === UNASSIGNED) {
-    own.id = id;
-    return e as SpoolItem;
-  }
-  return { id, partitionKey: e.partitionKey, explicitHashKey: e.explicitHashKey, data: e.data, deviceId: e.deviceId, ingestTime: e.ingestTime };
-}
-
 export type SpoolMode = 'always' | 'spill' | 'memory';
 export type FsyncPolicy = 'batch' | 'interval' | 'never';
 export type OnFull = 'block' | 'drop-oldest' | 'drop-newest';
@@ -175,6 +152,12 @@ export interface Spool {
    * E_SPOOL_CLOSED after close(). Neither the array nor the data may change until it settles.
    */
   append(entries: readonly SpoolEntry[], opts?: AppendOptions): Promise<AppendResult>;
+  /**
+   * Optional: resolves once an append with `opts` would be taken without waiting for room (nothing
+   * queued before it and, for replayable input, the memory tail at most half full); undefined when
+   * that is already so. Lets a source wait before it builds records rather than while holding them.
+   */
+  whenRoom?(opts?: AppendOptions): Promise<void> | undefined;
   /** Up to `max` entries not yet handed out, oldest first; [] when none is ready. */
   read(max: number): Promise<SpoolItem[]>;
   /** Resolves true once `read` has something, false once the spool is closed. */

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { FileSpool } from '../../agent/spool/file-spool.ts';
-import { drain, makeEntries, removeDir, segmentFiles, seqOf, tempDir, testFileSpool, waitFor } from './helpers.ts';
+import { drain, makeEntries, removeDir, segmentFiles, seqOf, tempDir, testFileSpool, track, waitFor } from './helpers.ts';
 
 describe('spill mode', () => {
   let root = '';
@@ -34,6 +34,33 @@ describe('spill mode', () => {
     assert.deepEqual(seqs, Array.from({ length: 2000 }, (_, i) => i));
     assert.equal(st.diskBytesWritten, 0);
     assert.deepEqual(await segmentFiles(dir), []);
+    await s.close();
+  });
+
+  it('whenRoom: a replayable source waits before building records until the memory tail is at most half full', async () => {
+    const s = spill();
+    await s.open();
+    const REPLAYABLE = { replayable: true };
+    assert.equal(s.whenRoom(REPLAYABLE), undefined, 'empty: room at once');
+    // memoryBytes 256 KiB: 160 entries of ~1 KiB fill more than half of it.
+    await s.append(makeEntries(160, 0, 1000), REPLAYABLE);
+    const waiting = s.whenRoom(REPLAYABLE);
+    assert.ok(waiting, 'over half full: wait');
+    assert.equal(s.whenRoom(), undefined, 'input that is not replayable does not wait for the tail');
+    const woken = track(waiting);
+    const items = await s.read(1000);
+    for (const it of items.slice(0, 20)) s.ack(it.id);
+    await new Promise((r) => setImmediate(r));
+    assert.equal(woken.settled, false, 'still over half full');
+    for (const it of items.slice(20)) s.ack(it.id);
+    await woken.promise;
+    assert.equal(s.whenRoom(REPLAYABLE), undefined);
+    // A sink that goes down sends the input to disk: nobody waits for memory then.
+    await s.append(makeEntries(160, 160, 1000), REPLAYABLE);
+    const parked = s.whenRoom(REPLAYABLE);
+    assert.ok(parked);
+    s.setSinkHealthy(false);
+    await parked;
     await s.close();
   });
 

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isShardwiseError } from '../../agent/core/errors.ts';
-import { ownedEntry, type OnFull, type Spool, type SpoolEntry, type SpoolItem } from '../../agent/spool/spool.ts';
+import { type OnFull, type Spool, type SpoolEntry, type SpoolItem } from '../../agent/spool/spool.ts';
 import { drain, makeEntries, seqOf, track, waitFor } from './helpers.ts';
 
 export interface ContractOverrides {
@@ -62,12 +62,13 @@ export function spoolContract(h: SpoolHarness): void {
       });
     });
 
-    it('takes owned entries (the intake\'s) like any other, also when the same one is appended twice', async () => {
+    it('keeps views into one shared chunk apart (a file source\'s lines), also when the same entry is appended twice', async () => {
       await withSpool(undefined, async (s) => {
-        const plain = makeEntries(3);
-        const owned = plain.map((e) => ownedEntry(e.partitionKey, e.explicitHashKey, e.data, e.deviceId, e.ingestTime));
-        await s.append(owned);
-        await s.append([owned[0]!, plain[1]!]);
+        const chunk = Buffer.from('{"a":1}\n{"b":22}\n{"c":333}\n');
+        const views = [chunk.subarray(0, 7), chunk.subarray(8, 16), chunk.subarray(17, 26)];
+        const plain = makeEntries(3).map((e, i) => ({ ...e, data: views[i]! }));
+        await s.append(plain);
+        await s.append([plain[0]!, plain[1]!]);
         const got = await drain(s, false, 64);
         assert.equal(got.length, 5);
         for (let i = 0; i < 3; i++) sameEntry(got[i]!, plain[i]!);

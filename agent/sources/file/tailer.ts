@@ -236,6 +236,11 @@ export class Tailer implements LineRejector {
         } else if (suspect && isBinaryLine(buf, pos, e)) {
           this.reject('binary-payload', buf.subarray(pos, Math.min(e, pos + RAW_SAMPLE_BYTES)), 'NUL byte or invalid UTF-8');
         } else {
+          if (this.batch.length === 0) {
+            // A new batch: wait for room downstream first, holding only the chunk meanwhile.
+            const room = this.host.downstream.ready?.(REPLAYABLE);
+            if (room !== undefined) await room;
+          }
           const rec = this.parser.parse(buf, pos, e);
           if (rec !== undefined) {
             this.batch.push(rec);
@@ -271,17 +276,20 @@ export class Tailer implements LineRejector {
 
   private async flushBatch(): Promise<void> {
     const end = this.consumedEnd;
-    if (this.batch.length > 0) {
-      const batch = this.batch;
-      this.batch = [];
-      this.batchBytes = 0;
-      await this.host.downstream.accept(this.host.opts.name, batch, REPLAYABLE);
-    }
+    if (this.batch.length > 0) await this.deliverBatch();
     if (end !== this.committedPos) {
       this.committedPos = end;
       this.startSilent = false;
       await this.host.committed(this);
     }
+  }
+
+  /** Hands the batch over; the promise does not reference it (see Intake.accept). */
+  private deliverBatch(): Promise<void> {
+    const batch = this.batch;
+    this.batch = [];
+    this.batchBytes = 0;
+    return this.host.downstream.accept(this.host.opts.name, batch, REPLAYABLE);
   }
 
   private rollback(): void {
