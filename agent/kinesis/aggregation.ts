@@ -94,7 +94,7 @@ export class AggregateBuilder {
 
   /** Exact `sizeBytes` if `r` were added (changes nothing). */
   sizeWith(r: AggregatedUserRecord): number {
-    return this.place(r, Number.POSITIVE_INFINITY, false);
+    return this.place(r.partitionKey, r.explicitHashKey, r.data, Number.POSITIVE_INFINITY, false);
   }
 
   /**
@@ -104,7 +104,12 @@ export class AggregateBuilder {
    * then sends it unaggregated). r's data is copied: the caller may reuse it afterwards.
    */
   tryAdd(r: AggregatedUserRecord, capBytes: number = this.maxBytes): boolean {
-    return this.place(r, capBytes, true) >= 0;
+    return this.place(r.partitionKey, r.explicitHashKey, r.data, capBytes, true) >= 0;
+  }
+
+  /** tryAdd of a record given as its parts (no record object needed). */
+  tryAddParts(partitionKey: string, explicitHashKey: string | undefined, data: Uint8Array, capBytes: number = this.maxBytes): boolean {
+    return this.place(partitionKey, explicitHashKey, data, capBytes, true) >= 0;
   }
 
   /**
@@ -133,14 +138,13 @@ export class AggregateBuilder {
    * The `sizeBytes` with r added, or -1 when that exceeds `capBytes` and the builder is not empty.
    * Adds r only when `commit` (a constant at each call site: the JIT keeps one path per caller).
    */
-  private place(r: AggregatedUserRecord, capBytes: number, commit: boolean): number {
+  private place(partitionKey: string, ehkKey: string | undefined, data: Uint8Array, capBytes: number, commit: boolean): number {
     const { pks, ehks, n } = this;
-    const pk = pks.id(r.partitionKey);
+    const pk = pks.id(partitionKey);
     let pkIndex = pks.indexOf(pk);
     // Table bytes with r's keys added, and r's `Record` message length.
     let tables = pkIndex < 0 ? pks.size + pks.sizeOf(pk) + ehks.size : pks.size + ehks.size;
     let recLen = 1 + varintSize(pkIndex < 0 ? pks.count : pkIndex);
-    const ehkKey = r.explicitHashKey;
     let ehk = -1;
     let ehkIndex = -1;
     if (ehkKey !== undefined) {
@@ -149,7 +153,6 @@ export class AggregateBuilder {
       if (ehkIndex < 0) tables += ehks.sizeOf(ehk);
       recLen += 1 + varintSize(ehkIndex < 0 ? ehks.count : ehkIndex);
     }
-    const data = r.data;
     // `length` (= byteLength for a Uint8Array): V8 (Node 20) inlines it, while `byteLength` on a
     // Buffer goes through a LoadIC and a builtin call, ~10 ns more per record.
     const dataLen = data.length;
@@ -163,7 +166,7 @@ export class AggregateBuilder {
       this.outerKeyBytes = pks.utf8Bytes(pk);
       this.start(recordsSize);
     }
-    if (pkIndex < 0) pkIndex = pks.add(r.partitionKey, pk);
+    if (pkIndex < 0) pkIndex = pks.add(partitionKey, pk);
     if (ehk >= 0 && ehkIndex < 0) ehkIndex = ehks.add(ehkKey as string, ehk);
     const head = this.head;
     if (head + recordsSize + MD5_BYTES > this.buf.length) this.grow(head + recordsSize + MD5_BYTES);

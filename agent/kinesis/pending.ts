@@ -92,8 +92,12 @@ export class PendingTable<T> {
   }
 
   /** A new view of the record's data. */
-  data(p: Pending): Buffer {
-    return Buffer.from(this.bufs[p] as ArrayBuffer, this.offs[p], this.lens[p]);
+  data(p: Pending): Uint8Array {
+    return new Uint8Array(this.bufs[p] as ArrayBuffer, this.offs[p], this.lens[p]);
+  }
+
+  partitionKey(p: Pending): string {
+    return this.pks[p] as string;
   }
 
   explicitHashKey(p: Pending): string | undefined {

@@ -56,7 +56,7 @@ export function takeEntry<T>(
   const taken: Pending[] = [];
   const cap = Math.min(limits.maxAggregateBytes, roomBytes);
   for (let p = lane.peek(); p !== undefined; p = lane.peek()) {
-    if (!agg.tryAdd(table.rec(p), cap)) break;
+    if (!agg.tryAddParts(table.partitionKey(p), table.explicitHashKey(p), table.data(p), cap)) break;
     taken.push(p);
     lane.shift();
   }

@@ -124,7 +124,7 @@ export class MemQueue {
       id: this.baseId + k,
       partitionKey: this.pks[i] as string,
       explicitHashKey: this.ehks[i],
-      data: Buffer.from(this.bufs[i] as ArrayBuffer, this.offs[i], this.lens[i]),
+      data: new Uint8Array(this.bufs[i] as ArrayBuffer, this.offs[i], this.lens[i]),
       deviceId: this.devices[i] as string,
       ingestTime: this.ingest[i] as number,
     };
