@@ -36,9 +36,9 @@ import { Waiters } from './waiters.ts';
  * file benchmark: 4 MiB → 512 KiB cut the agent's peak RSS from ~220 to ~128 MiB at the same
  * lines/s (256 KiB saved only ~5 MiB more).
  */
-const noop = (): void => undefined;
-
 export const REPLAYABLE_MEMORY_BYTES = 512 * 1024;
+
+const noop = (): void => undefined;
 
 export interface SpoolDeps {
   readonly fs?: SpoolFs;
@@ -57,8 +57,9 @@ export class FileSpool implements Spool {
   private readonly tail = new MemQueue();
   private readonly waiting: AppendTicket[] = [];
   private readonly data = new Waiters<boolean>();
-  /** Sources waiting in whenRoom. */
-  private readonly room = new Waiters<void>();
+  /** Sources waiting in whenRoom: for the tail to be half empty (replayable input), or for the append queue to be empty. */
+  private readonly roomInTail = new Waiters<void>();
+  private readonly roomInQueue = new Waiters<void>();
   private readonly pendingCap: number;
   private readonly log: SpoolLog;
   /** maxBytes less room for the headers of the segments it can hold (32 bytes each). */
@@ -211,7 +212,8 @@ export class FileSpool implements Spool {
     this.state = 'closed';
     this.counter.close();
     this.data.wake(false);
-    this.room.wake();
+    this.roomInTail.wake();
+    this.roomInQueue.wake();
   }
 
   stats(): SpoolStats {
@@ -249,7 +251,9 @@ export class FileSpool implements Spool {
   }
 
   whenRoom(opts?: AppendOptions): Promise<void> | undefined {
-    return this.hasRoom(opts?.replayable === true) ? undefined : this.room.wait();
+    const replayable = opts?.replayable === true;
+    if (this.hasRoom(replayable)) return undefined;
+    return (replayable ? this.roomInTail : this.roomInQueue).wait();
   }
 
   /** Nothing waits to be appended and, for replayable input kept in memory, the tail is at most half full. */
@@ -261,7 +265,8 @@ export class FileSpool implements Spool {
   }
 
   private wakeRoom(): void {
-    if (this.room.size > 0 && this.hasRoom(true)) this.room.wake();
+    if (this.roomInQueue.size > 0 && this.hasRoom(false)) this.roomInQueue.wake();
+    if (this.roomInTail.size > 0 && this.hasRoom(true)) this.roomInTail.wake();
   }
 
   private used(): number {
