@@ -1,7 +1,7 @@
 /**
  * A long Kinesis outage under MQTT QoS 1 load: the scenario of test/agent/outage.test.ts
  * (test/support/outage-scenario.ts) with a several-minute outage and the agent's own defaults
- * for timeouts and retries. One run (it takes minutes): the agent as a real process, 2,000 msg/s
+ * for timeouts and retries, run with the systemd unit's memory settings. One run (it takes minutes): the agent as a real process, 2,000 msg/s
  * of 160-byte messages from 400 devices through mosquitto, spool `spill`, kinesalite (2 shards,
  * per-shard limits at the service's 1 MiB/s) behind the fault proxy, whose requests hang while
  * Kinesis is "down" (packets vanish, as when an uplink dies).
@@ -69,8 +69,9 @@ export async function run(): Promise<PerfSection> {
     command: 'npx tsx bench/perf/agent-outage.ts   (PERF_OUTAGE_SEC, PERF_OUTAGE_RATE, PERF_OUTAGE_FAULT, PERF_OUTAGE_WARMUP_SEC)',
     markdown: `${mdTable(['', 'measured'], rows)}
 
-One run: \`shardwise-agent\` as its own process (spool \`spill\`, agent defaults for timeouts, retries
-and \`replayShare\`), ${rate.toLocaleString('en')} msg/s of 160-byte QoS 1 messages from 400 devices through mosquitto
+One run: \`shardwise-agent\` as its own process with the systemd unit's memory settings (its
+NODE_OPTIONS and MALLOC_*; since 2026-12-07, before that Node's defaults) (spool \`spill\`, agent
+defaults for timeouts, retries and \`replayShare\`), ${rate.toLocaleString('en')} msg/s of 160-byte QoS 1 messages from 400 devices through mosquitto
 (persistent session, MQTT 5, \`maxInflight\` 1,000), kinesalite with 2 shards behind the fault proxy.
 The issue's goals: the spool grows while RSS stays within ±20 % of its pre-outage level, every
 acknowledged record is delivered in per-device order, drain as configured, duplicates ≤ 0.1 %.

@@ -15,6 +15,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { startKinesalite } from '../../bench/emulators/kinesalite.ts';
+import { deployedRuntimeEnv } from '../../bench/perf/deployed-runtime.ts';
 import { startMqttBroker } from '../../bench/emulators/mqtt-broker.ts';
 import { tempStateDir } from './agent-fixture.ts';
 import { startAgentProcess, type AgentProcess } from './agent-process.ts';
@@ -130,6 +131,10 @@ export async function runOutageScenario(o: OutageOptions): Promise<OutageResult>
   let pub: Publisher | undefined;
   try {
     agent = await startAgentProcess({
+      // The memory settings of the systemd unit (its NODE_OPTIONS and MALLOC_*): RSS then follows
+      // what the agent holds, not V8 growing its young generation from 2 to 32 MiB as throughput
+      // rises (on Node's defaults that alone moved RSS by more than 20 % between warm-up and drain).
+      env: deployedRuntimeEnv(),
       dir: state.dir,
       config: {
         gatewayId: 'outage',
