@@ -74,7 +74,6 @@ export class Lane<T> {
   drain(): Pending[] {
     const out: Pending[] = [];
     for (let p = this.shift(); p !== undefined; p = this.shift()) out.push(p);
-    this.bytes = 0;
     return out;
   }
 

@@ -43,7 +43,7 @@ export class PendingTable<T> {
   /** When it (re)entered a lane (monotonic ms), for the linger deadline. */
   private queued!: Float64Array;
   private tries!: Int32Array;
-  private readonly slots = new SlotList(INITIAL_SLOTS, (n) => this.grow(n));
+  private readonly slots = new SlotList(INITIAL_SLOTS, { grow: (n) => this.grow(n), shrink: (n) => this.shrink(n) });
 
   constructor() {
     this.allocate(INITIAL_SLOTS);
@@ -83,7 +83,7 @@ export class PendingTable<T> {
     this.bufs[p] = undefined;
     this.tokens[p] = undefined;
     if (this.errors.size > 0) this.errors.delete(p);
-    if (this.slots.give(p)) this.empty();
+    this.slots.give(p);
   }
 
   /** The record as added (a new object each call; its data is a view of the same bytes). */
@@ -150,16 +150,13 @@ export class PendingTable<T> {
     return out;
   }
 
-  /** Nothing held: columns a burst grew go back to their first size. */
-  private empty(): void {
-    if (this.slots.size > INITIAL_SLOTS) {
-      this.pks = [];
-      this.ehks = [];
-      this.bufs = [];
-      this.tokens = [];
-      this.allocate(INITIAL_SLOTS);
-      this.slots.reset(INITIAL_SLOTS);
-    }
+  /** Nothing held: empty columns of n slots. */
+  private shrink(n: number): void {
+    this.pks = [];
+    this.ehks = [];
+    this.bufs = [];
+    this.tokens = [];
+    this.allocate(n);
   }
 
   /** Empty columns for n slots. */

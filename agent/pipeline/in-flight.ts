@@ -15,7 +15,7 @@ export class InFlightTable {
   private ingest!: Float64Array;
   private lens!: Int32Array;
   private devices: (string | undefined)[] = [];
-  private readonly slots = new SlotList(INITIAL_SLOTS, (n) => this.grow(n));
+  private readonly slots = new SlotList(INITIAL_SLOTS, { grow: (n) => this.grow(n), shrink: (n) => this.shrink(n) });
 
   constructor() {
     this.allocate(INITIAL_SLOTS);
@@ -57,11 +57,12 @@ export class InFlightTable {
 
   release(s: number): void {
     this.devices[s] = undefined;
-    if (this.slots.give(s) && this.slots.size > INITIAL_SLOTS) {
-      this.devices = [];
-      this.allocate(INITIAL_SLOTS);
-      this.slots.reset(INITIAL_SLOTS);
-    }
+    this.slots.give(s);
+  }
+
+  private shrink(n: number): void {
+    this.devices = [];
+    this.allocate(n);
   }
 
   private allocate(n: number): void {
