@@ -7,10 +7,10 @@
  * into the buffer it returns (then hashed once for the MD5). The decoder follows the KCL: data without the magic, too short, or with a wrong MD5 is a
  * plain (non-aggregated) record.
  */
-import * as nodeCrypto from 'node:crypto';
 import { createHash } from 'node:crypto';
 import { ShardwiseError } from '../core/errors.ts';
 import { KPL_DEFAULTS } from '../core/limits.ts';
+import { type Md5Batch, writeMd5 } from './md5-batch.ts';
 import { ProtoReader, StringTable, WIRE_LEN, WIRE_VARINT, copyBytes, corrupt, fieldKey, varintSize, writeVarint } from './protobuf.ts';
 
 export const AGGREGATION_MAGIC: Uint8Array = Uint8Array.of(0xf3, 0x89, 0x9a, 0xc2);
@@ -75,7 +75,15 @@ export class AggregateBuilder {
   /** UTF-8 bytes of the outer (first) partition key. */
   private outerKeyBytes = 0;
 
-  constructor(maxBytes: number = KPL_DEFAULTS.maxAggregateBytes) {
+  /**
+   * With `digests`, build() leaves each aggregate's MD5 to that batch: the caller flushes it before
+   * the data is read (the producer does once per PutRecords request, so the digests of the
+   * request's aggregates are computed side by side). Without, build() returns finished data.
+   */
+  constructor(
+    maxBytes: number = KPL_DEFAULTS.maxAggregateBytes,
+    private readonly digests?: Md5Batch,
+  ) {
     if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) {
       throw new ShardwiseError('E_CONFIG', `aggregate maxBytes: expected a positive integer, got ${String(maxBytes)}`);
     }
@@ -228,30 +236,19 @@ export class AggregateBuilder {
     copyBytes.call(buf, AGGREGATION_MAGIC, start);
     const pos = ehks.write(buf, pks.write(buf, start + MAGIC_BYTES));
     if (pos !== head) throw new Error(`aggregation size accounting is off: tables end at ${pos}, records start at ${head}`);
-    writeMd5(buf, start + MAGIC_BYTES, bodyEnd);
+    let out: Buffer;
     if (2 * (end - start) < buf.length) {
       // Less than half full: return a copy and keep the buffer for the next aggregate.
-      const out = Buffer.allocUnsafeSlow(end - start);
-      buf.copy(out, 0, start, end);
-      return out;
+      out = Buffer.allocUnsafeSlow(end - start);
+      buf.copy(out, 0, start, bodyEnd);
+    } else {
+      this.buf = EMPTY;
+      out = buf.subarray(start, end);
     }
-    this.buf = EMPTY;
-    return buf.subarray(start, end);
+    if (this.digests) this.digests.add(out, MAGIC_BYTES, out.length - MD5_BYTES);
+    else writeMd5(out, MAGIC_BYTES, out.length - MD5_BYTES);
+    return out;
   }
-}
-
-/** `crypto.hash` (Node >= 20.12): one-shot, cheaper than a Hash object per aggregate; absent on older Node 20. */
-const oneShotHash: typeof nodeCrypto.hash | undefined = (nodeCrypto as Partial<typeof nodeCrypto>).hash;
-
-/** Writes the MD5 of `out[start, end)` at `end`; the digest comes as a latin1 ('binary') string, so no Buffer per digest. */
-function writeMd5(out: Buffer, start: number, end: number): void {
-  const body = new Uint8Array(out.buffer, out.byteOffset + start, end - start);
-  if (oneShotHash === undefined) {
-    createHash('md5').update(body).digest().copy(out, end);
-    return;
-  }
-  const digest = oneShotHash('md5', body, 'binary');
-  for (let i = 0; i < MD5_BYTES; i++) out[end + i] = digest.charCodeAt(i);
 }
 
 /** Encodes `records` (at least one) as one aggregated record's data, without any size cap. */

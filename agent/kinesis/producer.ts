@@ -4,6 +4,7 @@ import { RecordValidationError, ShardwiseError } from '../core/errors.ts';
 import { KINESIS_LIMITS, KPL_DEFAULTS } from '../core/limits.ts';
 import type { UserRecord } from '../core/record.ts';
 import { AggregateBuilder } from './aggregation.ts';
+import { Md5Batch } from './md5-batch.ts';
 import { DEFAULT_BACKOFF, fullJitterDelay, type BackoffOptions } from './backoff.ts';
 import { classifyEntryError, classifyRequestError } from './classify.ts';
 import { explicitHashKeyInto, validatePartitionKey } from './hash-key.ts';
@@ -84,7 +85,10 @@ export class Producer<T> {
     };
     this.lingerMs = clampInt(opts.lingerMs ?? KPL_DEFAULTS.lingerMs, 0, 60_000, 'lingerMs');
     this.concurrency = clampInt(opts.concurrency ?? 4, 1, 256, 'concurrency');
-    this.planner = new RequestPlanner<T>(limits, this.lingerMs, this.concurrency, aggregate ? new AggregateBuilder(maxAgg) : undefined, this.table);
+    // The digests of a request's aggregates are computed together, when the request is complete.
+    const digests = aggregate ? new Md5Batch() : undefined;
+    const agg = aggregate ? new AggregateBuilder(maxAgg, digests) : undefined;
+    this.planner = new RequestPlanner<T>(limits, this.lingerMs, this.concurrency, agg, digests, this.table);
     this.ttlMs = opts.recordTtlMs === 0 ? Number.POSITIVE_INFINITY : (opts.recordTtlMs ?? KPL_DEFAULTS.recordTtlMs);
     this.backoff = opts.retry ?? DEFAULT_BACKOFF;
     const rl = opts.rateLimit ?? { enabled: true };

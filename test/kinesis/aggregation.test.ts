@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import type { AggregatedUserRecord } from '../../agent/kinesis/aggregation.ts';
 import { AGGREGATION_MAGIC, AggregateBuilder, deaggregate, decodeAggregate, encodeAggregate, isAggregated } from '../../agent/kinesis/aggregation.ts';
 import { isShardwiseError } from '../../agent/core/errors.ts';
+import { Md5Batch } from '../../agent/kinesis/md5-batch.ts';
 import { seededRandom as rng } from '../support/fault-deciders.ts';
 
 // aws-kinesis-agg (devDependency) is the reference implementation, used only here and in bench/perf.
@@ -413,4 +414,29 @@ test('key tables outgrowing the room kept before the records: same bytes as the 
   const ours = builder.build().data;
   const [ref] = await refAggregate(many);
   assert.ok(ref && Buffer.from(ours).equals(ref.data), 'byte-identical to aws-kinesis-agg');
+});
+
+test('digests left to an Md5Batch: after its flush, the same bytes as digests written at build', () => {
+  // Full aggregates, a few records (copied out of the builder's kept buffer), single records, and
+  // key tables that outgrow the room before the records (records moved): every path of build().
+  const rand = rng(23);
+  const batch = new Md5Batch();
+  const deferred = new AggregateBuilder(51_200, batch);
+  const direct = new AggregateBuilder(51_200);
+  const pairs: [Uint8Array, Uint8Array][] = [];
+  for (let b = 0; b < 40; b++) {
+    const n = [1, 3, 40, 400][Math.floor(rand() * 4)] as number;
+    const longKeys = b % 7 === 6;
+    for (let i = 0; i < n; i++) {
+      const key = longKeys ? `${'k'.repeat(200)}-${i}` : `dev-${Math.floor(rand() * 500)}`;
+      const r = { partitionKey: key, data: Buffer.alloc(1 + Math.floor(rand() * 300), b) };
+      if (!deferred.tryAdd(r)) break;
+      assert.equal(direct.tryAdd(r), true);
+    }
+    pairs.push([deferred.build().data, direct.build().data]);
+    // flush every few aggregates, as the producer does per request
+    if (b % 5 === 4) batch.flush();
+  }
+  batch.flush();
+  for (const [i, [a, b]] of pairs.entries()) assert.ok(Buffer.from(a).equals(Buffer.from(b)), `aggregate ${i}`);
 });
