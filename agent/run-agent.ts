@@ -5,6 +5,7 @@ import { Lifecycle } from './lifecycle/lifecycle.ts';
 import { SystemdNotifier } from './lifecycle/systemd-notify.ts';
 import { createLogger } from './log/logger.ts';
 import { buildAgent } from './pipeline/agent.ts';
+import { md5LanesStatus } from './kinesis/md5-batch.ts';
 
 /** Runs the daemon until SIGTERM/SIGINT (graceful stop within lifecycle.shutdownTimeout). */
 export async function runAgent(config: AgentConfig, configFile: string): Promise<void> {
@@ -23,5 +24,10 @@ export async function runAgent(config: AgentConfig, configFile: string): Promise
   });
   lifecycle.run();
   await lifecycle.start();
-  log.info({ sources: agent.sources.map((s) => s.name), metricsPort: agent.metricsPort() }, 'shardwise-agent started');
+  // Aggregate digests: SIMD lanes, or node:crypto for all (slower, and the reason says why).
+  const md5 = md5LanesStatus();
+  log.info(
+    { sources: agent.sources.map((s) => s.name), metricsPort: agent.metricsPort(), aggregateDigests: md5.lanes ? 'simd-lanes' : `node:crypto (${md5.reason ?? ''})` },
+    'shardwise-agent started',
+  );
 }

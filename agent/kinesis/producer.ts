@@ -59,6 +59,9 @@ export class Producer<T> {
   private inFlightRequests = 0;
   private bufferedBytes = 0;
   private pumpQueued = false;
+  /** Where aggregates leave their MD5s until the requests that carry them are planned. */
+  private readonly digests: Md5Batch | undefined;
+
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Number.POSITIVE_INFINITY;
   private flushing = 0;
@@ -85,10 +88,10 @@ export class Producer<T> {
     };
     this.lingerMs = clampInt(opts.lingerMs ?? KPL_DEFAULTS.lingerMs, 0, 60_000, 'lingerMs');
     this.concurrency = clampInt(opts.concurrency ?? 4, 1, 256, 'concurrency');
-    // The digests of a request's aggregates are computed together, when the request is complete.
-    const digests = aggregate ? new Md5Batch() : undefined;
-    const agg = aggregate ? new AggregateBuilder(maxAgg, digests) : undefined;
-    this.planner = new RequestPlanner<T>(limits, this.lingerMs, this.concurrency, agg, digests, this.table);
+    // Aggregates leave their MD5 to `digests`: pump() computes those of all the requests it plans at once.
+    this.digests = aggregate ? new Md5Batch() : undefined;
+    const agg = aggregate ? new AggregateBuilder(maxAgg, this.digests) : undefined;
+    this.planner = new RequestPlanner<T>(limits, this.lingerMs, this.concurrency, agg, this.table);
     this.ttlMs = opts.recordTtlMs === 0 ? Number.POSITIVE_INFINITY : (opts.recordTtlMs ?? KPL_DEFAULTS.recordTtlMs);
     this.backoff = opts.retry ?? DEFAULT_BACKOFF;
     const rl = opts.rateLimit ?? { enabled: true };
@@ -309,11 +312,15 @@ export class Producer<T> {
     if (this.closed && this.flushing === 0) return;
     const now = this.clock.now();
     this.expire(now);
-    while (this.inFlightRequests < this.concurrency) {
-      const entries = this.planner.next(this.lanes, now, this.inFlightRequests, this.flushing > 0);
+    // Plan every request there is room for, then compute their aggregates' digests side by side, then send.
+    const planned: Entry<T>[][] = [];
+    while (this.inFlightRequests + planned.length < this.concurrency) {
+      const entries = this.planner.next(this.lanes, now, this.inFlightRequests + planned.length, this.flushing > 0);
       if (entries.length === 0) break;
-      this.send(entries);
+      planned.push(entries);
     }
+    this.digests?.flush();
+    for (const entries of planned) this.send(entries);
     this.scheduleNextWake(now);
     this.settleWaiters();
   }

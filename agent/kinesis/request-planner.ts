@@ -1,6 +1,5 @@
 import type { AggregateBuilder } from './aggregation.ts';
 import type { Lane } from './lane.ts';
-import type { Md5Batch } from './md5-batch.ts';
 import type { PendingTable } from './pending.ts';
 import { takeEntry, type Entry, type RequestLimits } from './request-builder.ts';
 
@@ -17,8 +16,6 @@ export class RequestPlanner<T> {
     private readonly lingerMs: number,
     private readonly concurrency: number,
     private readonly agg: AggregateBuilder | undefined,
-    /** Where `agg` leaves the aggregates' MD5s: computed together once a request's entries are taken. */
-    private readonly digests: Md5Batch | undefined,
     private readonly table: PendingTable<T>,
   ) {}
 
@@ -70,7 +67,6 @@ export class RequestPlanner<T> {
       }
     }
     this.rr = (this.rr + 1) % Math.max(1, n);
-    this.digests?.flush();
     return entries;
   }
 
