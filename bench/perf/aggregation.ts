@@ -189,7 +189,9 @@ export async function run(): Promise<PerfSection> {
     `${RECORDS.toLocaleString('en-US')} records (${((RECORDS * RECORD_BYTES) / 1e6).toFixed(0)} MB of user data) per run; ${ours51.length} aggregates of ${avgAgg.toFixed(0)} B on average at the 51,200-byte cap. ` +
       `Both encoders produce ${identical ? 'byte-identical' : 'DIFFERENT (investigate)'} aggregates (the reference driven through \`RecordAggregator.aggregateRecords\`, per aggregate at the 51,200-byte cap, whole at its fixed 1 MiB). ` +
       `Rates per CPU-second of the benchmark process, medians of ${RUNS} interleaved runs after a warm-up; a ratio is the median of per-run ratios. ` +
-      `Every aggregate carries an MD5 of its body, which neither side can skip: it bounds the encoder. The producer computes the digests of one PutRecords request's aggregates (≤ 5 MiB) together, eight at a time in WebAssembly SIMD lanes (\`agent/kinesis/md5-batch.ts\`); the first row encodes that way, flushing the digests per 5 MiB. ` +
+      `Every aggregate carries an MD5 of its body, which neither side can skip: it bounds the encoder. ` +
+      `The encoder can leave the digests to an \`Md5Batch\` (\`agent/kinesis/md5-batch.ts\`), which computes them eight or four side by side in WebAssembly SIMD lanes; the first and third rows flush it once per PutRecords request's worth (≤ 5 MiB, ~100 aggregates at the 51,200-byte cap, 5 at 1 MiB), the second computes each digest at build with node:crypto, as before. ` +
+      `The producer flushes once per pump, over every request it plans: a request carrying several aggregates (\`maxEntriesPerShardPerRequest\` > 1, several lanes ready at once) gets the first row's rate, while one aggregate at a time (the default under a steady trickle: lanes fill one by one) goes through node:crypto, the second row. ` +
       `Node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'} × ${cpus().length} (shared with other work).`,
   ].join('\n');
   return { title: 'KPL aggregation: encode and deaggregate', command: 'npx tsx bench/perf/aggregation.ts', markdown };
