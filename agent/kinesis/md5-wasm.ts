@@ -13,13 +13,13 @@
  * Memory layout (shared with md5-batch.ts):
  *   [0, 32)       the lanes' message addresses (i32 each)
  *   [32, 64)      the lanes' block counts (i32 each)
- *   [64, 192)     state: for group g (lanes 4g … 4g+3), vectors A, B, C, D at 64 + 64g + 16k;
+ *   [64, 192)     state: for group g (lanes 4g ... 4g+3), vectors A, B, C, D at 64 + 64g + 16k;
  *                 lane i of a vector holds that word of the group's message i
  *   [192, 256)    a block of zeros, read by lanes without a block left
  *   [256, 272)    all ones (data segment)
  *   [320, 1344)   the 64 step constants, each in all four lanes (data segment)
- *   [1344, …)     the padded messages
- * `md5x4(maxBlocks)` and `md5x8(maxBlocks)` run `maxBlocks` blocks over lanes 0–3 and 0–7.
+ *   [1344, ...)     the padded messages
+ * `md5x4(maxBlocks)` and `md5x8(maxBlocks)` run `maxBlocks` blocks over lanes 0-3 and 0-7.
  */
 
 export const LAYOUT = { addresses: 0, blocks: 32, state: 64, zeroBlock: 192, ones: 256, constants: 320, messages: 1344 } as const;
@@ -97,7 +97,7 @@ function section(id: number, contents: number[]): number[] {
   return [id, ...uleb(contents.length), ...contents];
 }
 
-/** The 64 additive constants: floor(|sin(i + 1)| × 2^32). */
+/** The 64 additive constants: floor(|sin(i + 1)| x 2^32). */
 function md5Constants(): number[] {
   return Array.from({ length: 64 }, (_, i) => Math.floor(Math.abs(Math.sin(i + 1)) * 2 ** 32) >>> 0);
 }
@@ -145,7 +145,7 @@ class Code {
   storeV(offset: number): this {
     return this.simd(V128_STORE, 0, ...uleb(offset));
   }
-  /** i8x16.shuffle selecting 32-bit lanes (0–3 from the first operand, 4–7 from the second). */
+  /** i8x16.shuffle selecting 32-bit lanes (0-3 from the first operand, 4-7 from the second). */
   shuffle32(lanes: readonly [number, number, number, number]): this {
     const bytes: number[] = [];
     for (const lane of lanes) for (let k = 0; k < 4; k++) bytes.push(lane * 4 + k);
@@ -154,7 +154,7 @@ class Code {
 }
 
 /**
- * The body of a function hashing `groups` × 4 messages: each group of four lanes has its own
+ * The body of a function hashing `groups` x 4 messages: each group of four lanes has its own
  * state vectors, and the groups' steps are interleaved, so the CPU overlaps one group's dependency
  * chain with the other's.
  */
@@ -261,7 +261,7 @@ function name(s: string): number[] {
   return [...uleb(bytes.length), ...bytes];
 }
 
-/** The module's bytes: functions `md5x4` and `md5x8` (lanes 0–3, and 0–7), the memory, and the constants. */
+/** The module's bytes: functions `md5x4` and `md5x8` (lanes 0-3, and 0-7), the memory, and the constants. */
 export function md5LanesModule(): Uint8Array {
   // Data: all ones at `ones`, zeros up to `constants`, then each constant four times.
   const data: number[] = new Array<number>(LAYOUT.constants - LAYOUT.ones).fill(0).fill(0xff, 0, 16);
