@@ -5,9 +5,10 @@
  * - `raw`: the payload is the source's bytes, the very same Uint8Array (no copy).
  * - `enriched`: one JSON object per record,
  *     {"gatewayId":…,"source":…,"deviceId":…,"seq":…,"eventTime":…,"ingestTime":…,"data":<JSON>}
- *   where `data` is the payload itself when it is valid JSON (checked by a byte scanner, or known
- *   from `jsonSources`, and spliced in as is: no JSON.parse, no JSON.stringify), else the source's
- *   parsed `fields` (e.g. a CSV row; one JSON.stringify), else the payload as base64 with
+ *   where `data` is the payload itself when it is valid JSON (checked by a byte scanner here, or
+ *   already by the source (`SourceRecord.json`), or known from `jsonSources`), spliced in as is:
+ *   no JSON.parse, no JSON.stringify; else the source's parsed `fields` (e.g. a CSV row; one
+ *   JSON.stringify); else the payload as base64 with
  *   `"encoding":"base64"` before `data`.
  *   Times are milliseconds since the epoch; `eventTime` is the ingest time when the input had none.
  */
@@ -119,7 +120,7 @@ export class EnvelopeStage {
 
 function enrich(head: Uint8Array, seq: number, eventTime: number, ingestTime: number, rec: SourceRecord, trusted: boolean): Uint8Array {
   const data = rec.payload;
-  if ((trusted && rec.fields !== undefined) || isJsonText(data)) return writeEnriched(head, seq, eventTime, ingestTime, data);
+  if (rec.json === true || (trusted && rec.fields !== undefined) || isJsonText(data)) return writeEnriched(head, seq, eventTime, ingestTime, data);
   // Not JSON (rarer, slower): build the text once. The head ends with `"seq":`.
   const text = `${Buffer.from(head.buffer, head.byteOffset, head.length).toString('utf8')}${seq},"eventTime":${eventTime},"ingestTime":${ingestTime},`;
   if (rec.fields !== undefined) return Buffer.from(`${text}"data":${JSON.stringify(rec.fields)}}`, 'utf8');

@@ -15,6 +15,8 @@ export interface SourceRecord {
   readonly payload: Uint8Array;
   /** Parsed fields, when the source parsed the payload (JSON line, CSV row, MQTT JSON): lets keying use a field without re-parsing. */
   readonly fields?: Readonly<Record<string, unknown>> | undefined;
+  /** True when the source checked, byte for byte, that `payload` is one JSON text in valid UTF-8: the enriched envelope then splices it in without checking it again. */
+  readonly json?: boolean | undefined;
 }
 
 /** Why an input was refused; stable strings used as metric labels and in the dead-letter file. */

@@ -133,6 +133,15 @@ describe('envelope stage', () => {
     assert.deepEqual(other['data'], { a: '1' });
   });
 
+  it('skips the JSON check for a record its source already checked (json: true), and only then', async () => {
+    const st = await stage('enriched');
+    // Spliced unchecked (proved with bytes the checker would refuse): the source vouched for them.
+    const spliced = Buffer.from(st.wrap('file', { deviceId: 'd', payload: Buffer.from('{"a":1,}'), json: true }).payload).toString();
+    assert.ok(spliced.endsWith(',"data":{"a":1,}}'), spliced);
+    const checked = json(st.wrap('file', { deviceId: 'd', payload: Buffer.from('{"a":1,}'), json: false }).payload);
+    assert.equal(checked['encoding'], 'base64');
+  });
+
   it('writes integers of every size exactly (fast digit path)', async () => {
     const st = await stage('enriched');
     for (const t of [0, 7, 99_999_999, 100_000_000, 1_700_000_000_123, Number.MAX_SAFE_INTEGER, 1.5, -2]) {

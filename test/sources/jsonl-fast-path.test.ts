@@ -59,6 +59,8 @@ describe('JSON lines: the byte scanner stands in for JSON.parse', () => {
       assert.deepEqual(fast.rejected, slow.rejected);
       const plain = Buffer.from(LINES[0] as string);
       assert.equal(fast.p.parse(plain, 0, plain.length)?.fields, undefined, 'the fast path hands no fields on');
+      assert.equal(fast.p.parse(plain, 0, plain.length)?.json, true, 'the fast path vouches for the JSON it checked');
+      assert.equal(slow.p.parse(plain, 0, plain.length)?.json, false, 'JSON.parse took text decoded with replacements: no such promise');
       assert.ok(fast.rejected.length >= 10, 'the set holds bad lines too');
     });
   }

@@ -73,7 +73,7 @@ export class JsonlParser implements LineParser {
       if (v === ESCAPED) return undefined;
       eventTime = toEventTime(v);
     }
-    return { deviceId, eventTime, payload: chunk.subarray(start, end), fields: undefined };
+    return { deviceId, eventTime, payload: chunk.subarray(start, end), fields: undefined, json: true };
   }
 
   private parsed(chunk: Buffer, start: number, end: number): SourceRecord | undefined {
@@ -96,7 +96,7 @@ export class JsonlParser implements LineParser {
       return undefined;
     }
     const eventTime = this.timeField === undefined ? undefined : toEventTime(this.timeField.get(fields));
-    return { deviceId, eventTime, payload: chunk.subarray(start, end), fields };
+    return { deviceId, eventTime, payload: chunk.subarray(start, end), fields, json: false };
   }
 
   private unparsed(chunk: Buffer, start: number, end: number): SourceRecord | undefined {
@@ -114,7 +114,7 @@ export class JsonlParser implements LineParser {
       this.rejector.reject('no-device-id', chunk.subarray(start, end), 'the file path does not fit deviceId.fromPath');
       return undefined;
     }
-    return { deviceId: this.fileDeviceId, eventTime: undefined, payload: chunk.subarray(start, end), fields: undefined };
+    return { deviceId: this.fileDeviceId, eventTime: undefined, payload: chunk.subarray(start, end), fields: undefined, json: false };
   }
 }
 
