@@ -7,6 +7,13 @@ import { createLogger } from './log/logger.ts';
 import { buildAgent } from './pipeline/agent.ts';
 import { md5LanesStatus } from './kinesis/md5-batch.ts';
 
+/** Which engine computes aggregate MD5s: node:crypto, or SIMD lanes when asked for (and the reason when they cannot load). */
+function digestEngine(config: AgentConfig): string {
+  if (!config.sink.aggregation.enabled || !config.sink.aggregation.simdDigests) return 'node:crypto';
+  const md5 = md5LanesStatus();
+  return md5.lanes ? 'simd-lanes' : `node:crypto (simd lanes unavailable: ${md5.reason ?? 'unknown'})`;
+}
+
 /** Runs the daemon until SIGTERM/SIGINT (graceful stop within lifecycle.shutdownTimeout). */
 export async function runAgent(config: AgentConfig, configFile: string): Promise<void> {
   const log = createLogger({ level: config.log.level, pretty: config.log.pretty, redactPaths: [...agentSecretPaths], base: { gatewayId: config.gatewayId } });
@@ -24,10 +31,5 @@ export async function runAgent(config: AgentConfig, configFile: string): Promise
   });
   lifecycle.run();
   await lifecycle.start();
-  // Aggregate digests: SIMD lanes, or node:crypto for all (slower, and the reason says why).
-  const md5 = md5LanesStatus();
-  log.info(
-    { sources: agent.sources.map((s) => s.name), metricsPort: agent.metricsPort(), aggregateDigests: md5.lanes ? 'simd-lanes' : `node:crypto (${md5.reason ?? ''})` },
-    'shardwise-agent started',
-  );
+  log.info({ sources: agent.sources.map((s) => s.name), metricsPort: agent.metricsPort(), aggregateDigests: digestEngine(config) }, 'shardwise-agent started');
 }

@@ -13,8 +13,13 @@ export interface ProducerOptions {
    */
   readonly client: KinesisClient | KinesisEndpoint;
   readonly stream: StreamRef;
-  /** KPL aggregation per predicted shard. Default on, 51,200-byte aggregates. */
-  readonly aggregation?: { readonly enabled: boolean; readonly maxBytes?: number } | undefined;
+  /**
+   * KPL aggregation per predicted shard. Default on, 51,200-byte aggregates. `simdDigests`: compute
+   * the MD5s of the aggregates a pump plans side by side in WebAssembly SIMD lanes (md5-batch.ts;
+   * ~1.6x node:crypto per aggregate when several are planned at once). Default off: loading V8's
+   * WebAssembly compiler costs a process ~9 MiB of RSS, too much on a gateway for what it saves.
+   */
+  readonly aggregation?: { readonly enabled: boolean; readonly maxBytes?: number; readonly simdDigests?: boolean } | undefined;
   /** How long a record may wait for company before its shard's batch goes out. Default 100 ms. */
   readonly lingerMs?: number | undefined;
   /** Concurrent PutRecords requests. Default 4. */

@@ -88,8 +88,8 @@ export class Producer<T> {
     };
     this.lingerMs = clampInt(opts.lingerMs ?? KPL_DEFAULTS.lingerMs, 0, 60_000, 'lingerMs');
     this.concurrency = clampInt(opts.concurrency ?? 4, 1, 256, 'concurrency');
-    // Aggregates leave their MD5 to `digests`: pump() computes those of all the requests it plans at once.
-    this.digests = aggregate ? new Md5Batch() : undefined;
+    // With simdDigests, aggregates leave their MD5 to `digests`: pump() computes those of all the requests it plans at once.
+    this.digests = aggregate && opts.aggregation?.simdDigests === true ? new Md5Batch() : undefined;
     const agg = aggregate ? new AggregateBuilder(maxAgg, this.digests) : undefined;
     this.planner = new RequestPlanner<T>(limits, this.lingerMs, this.concurrency, agg, this.table);
     this.ttlMs = opts.recordTtlMs === 0 ? Number.POSITIVE_INFINITY : (opts.recordTtlMs ?? KPL_DEFAULTS.recordTtlMs);

@@ -116,7 +116,7 @@ export function buildAgent(config: AgentConfig, log: Logger, opts: BuildOptions 
       client: kinesis,
       transport: sink.transport,
       stream: { streamName: sink.stream, streamARN: sink.streamArn },
-      aggregation: { enabled: sink.aggregation.enabled, maxBytes: sink.aggregation.maxBytes },
+      aggregation: { enabled: sink.aggregation.enabled, maxBytes: sink.aggregation.maxBytes, simdDigests: sink.aggregation.simdDigests },
       lingerMs: sink.lingerMs,
       concurrency: sink.concurrency,
       rateLimit: { enabled: sink.rateLimit.enabled, factor: sink.rateLimit.factor, recordsPerSec: sink.rateLimit.recordsPerSec, bytesPerSec: sink.rateLimit.bytesPerSec },

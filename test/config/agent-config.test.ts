@@ -31,7 +31,7 @@ test('defaults for a Raspberry Pi class gateway', () => {
   assert.deepEqual(c.sink, {
     type: 'kinesis',
     stream: 'telemetry',
-    aggregation: { enabled: true, maxBytes: 51_200 },
+    aggregation: { enabled: true, maxBytes: 51_200, simdDigests: false },
     lingerMs: 100,
     concurrency: 4,
     rateLimit: { enabled: true, factor: 1, recordsPerSec: 1000, bytesPerSec: 1_048_576 },

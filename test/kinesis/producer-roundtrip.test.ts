@@ -9,7 +9,7 @@ describe('producer → kinesalite → stream reader: 50,000 records', () => {
   let kinesis: LocalKinesis;
   let client: KinesisClient;
   before(async () => {
-    kinesis = await startKinesalite({ streams: [{ name: 'agg', shards: 4 }, { name: 'plain', shards: 4 }, { name: 'sdk', shards: 4 }] });
+    kinesis = await startKinesalite({ streams: [{ name: 'agg', shards: 4 }, { name: 'plain', shards: 4 }, { name: 'sdk', shards: 4 }, { name: 'simd', shards: 4 }] });
     client = localClient(kinesis.endpoint);
   });
   after(async () => {
@@ -45,6 +45,21 @@ describe('producer → kinesalite → stream reader: 50,000 records', () => {
       assert.deepEqual([...read].sort(), [...reported].sort());
     });
   }
+
+  it('SIMD digests, 4 aggregates per shard per request: every aggregate checks out (none read as a plain record)', async () => {
+    const sent = telemetry(30_000, 500);
+    const { outcomes, producer } = await produceAll(
+      { client, streamName: 'simd', aggregation: { enabled: true, simdDigests: true }, maxEntriesPerShardPerRequest: 4, rateLimit: { enabled: false }, concurrency: 4 },
+      sent,
+    );
+    assert.equal(outcomes.filter((o) => !o.ok).length, 0);
+    assert.ok(producer.stats().kinesisRecordsAccepted < 30_000 / 50);
+    const { records, discarded } = await readAll(client, 'simd');
+    assert.equal(discarded, 0);
+    const cmp = compareReadBack(sent, records);
+    assert.deepEqual({ read: records.length, missing: cmp.missing, duplicates: cmp.duplicates, outOfOrder: cmp.outOfOrder }, { read: 30_000, missing: 0, duplicates: 0, outOfOrder: 0 });
+    assert.equal(cmp.bytesRead, cmp.bytesSent);
+  });
 
   it('the SDK transport (client.send) delivers the same way as the direct one', async () => {
     const sent = telemetry(10_000, 100);
