@@ -191,7 +191,7 @@ export async function run(): Promise<PerfSection> {
       `Rates per CPU-second of the benchmark process, medians of ${RUNS} interleaved runs after a warm-up; a ratio is the median of per-run ratios. ` +
       `Every aggregate carries an MD5 of its body, which neither side can skip: it bounds the encoder. ` +
       `The encoder can leave the digests to an \`Md5Batch\` (\`agent/kinesis/md5-batch.ts\`), which computes them eight or four side by side in WebAssembly SIMD lanes; the first and third rows flush it once per PutRecords request's worth (≤ 5 MiB, ~100 aggregates at the 51,200-byte cap, 5 at 1 MiB), the second computes each digest at build with node:crypto, as before. ` +
-      `The producer flushes once per pump, over every request it plans: a request carrying several aggregates (\`maxEntriesPerShardPerRequest\` > 1, several lanes ready at once) gets the first row's rate, while one aggregate at a time (the default under a steady trickle: lanes fill one by one) goes through node:crypto, the second row. ` +
+      `The producer does the same with \`aggregation.simdDigests\` (on in the bench, off in the agent, where loading V8's WebAssembly compiler would cost ~9 MiB of RSS), flushing once per pump over every request it plans: requests carrying several aggregates (\`maxEntriesPerShardPerRequest\` > 1, several lanes ready at once) get the first row's rate; one aggregate at a time (the default under a steady trickle, as lanes fill one by one) goes through node:crypto, the second row. ` +
       `Node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'} × ${cpus().length} (shared with other work).`,
   ].join('\n');
   return { title: 'KPL aggregation: encode and deaggregate', command: 'npx tsx bench/perf/aggregation.ts', markdown };
