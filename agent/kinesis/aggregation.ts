@@ -77,8 +77,9 @@ export class AggregateBuilder {
 
   /**
    * With `digests`, build() leaves each aggregate's MD5 to that batch: the caller flushes it before
-   * the data is read (the producer does once per PutRecords request, so the digests of the
-   * request's aggregates are computed side by side). Without, build() returns finished data.
+   * the data is read, and the digests of the aggregates built meanwhile are computed side by side
+   * (the producer, with `aggregation.simdDigests`, flushes once per pump, over the requests it
+   * plans). Without, build() returns finished data.
    */
   constructor(
     maxBytes: number = KPL_DEFAULTS.maxAggregateBytes,
