@@ -56,13 +56,18 @@ export class PendingTable<T> {
 
   /** Takes a slot for a record whose hash key is in `words[0..3]`. */
   add(rec: UserRecord, token: T, words: Uint32Array, bytes: number, deadline: number, queuedAt: number): Pending {
+    const d = rec.data;
+    return this.addParts(rec.partitionKey, rec.explicitHashKey, d.buffer, d.byteOffset, d.length, token, words, bytes, deadline, queuedAt);
+  }
+
+  /** add() of a record given as its parts: its data is `length` bytes of `buffer` from `offset`. */
+  addParts(partitionKey: string, explicitHashKey: string | undefined, buffer: ArrayBufferLike, offset: number, length: number, token: T, words: Uint32Array, bytes: number, deadline: number, queuedAt: number): Pending {
     const p = this.slots.take();
-    const data = rec.data;
-    this.pks[p] = rec.partitionKey;
-    this.ehks[p] = rec.explicitHashKey;
-    this.bufs[p] = data.buffer;
-    this.offs[p] = data.byteOffset;
-    this.lens[p] = data.length;
+    this.pks[p] = partitionKey;
+    this.ehks[p] = explicitHashKey;
+    this.bufs[p] = buffer;
+    this.offs[p] = offset;
+    this.lens[p] = length;
     this.tokens[p] = token;
     const h = 4 * p;
     this.hash[h] = words[0] as number;

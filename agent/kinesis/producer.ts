@@ -139,10 +139,15 @@ export class Producer<T> {
    * Returns false when the buffer is over its limits: the caller should await waitForCapacity().
    */
   add(rec: UserRecord, token: T): boolean {
+    const d = rec.data;
+    return this.addParts(rec.partitionKey, rec.explicitHashKey, d.buffer, d.byteOffset, d.length, token);
+  }
+
+  /** add() of a record given as its parts: its data is `length` bytes of `buffer` from `offset` (no view needed). */
+  addParts(key: string, explicitHashKey: string | undefined, buffer: ArrayBufferLike, offset: number, length: number, token: T): boolean {
     if (this.closed) throw new ShardwiseError('E_PRODUCER_CLOSED', 'producer is closed');
-    validatePartitionKey(rec.partitionKey);
-    const key = rec.partitionKey;
-    const bytes = rec.data.length + Buffer.byteLength(key);
+    validatePartitionKey(key);
+    const bytes = length + Buffer.byteLength(key);
     if (bytes > KINESIS_LIMITS.maxRecordBytes) {
       throw new RecordValidationError(
         'E_RECORD_TOO_LARGE',
@@ -150,10 +155,10 @@ export class Producer<T> {
       );
     }
     const w = this.scratch;
-    if (rec.explicitHashKey !== undefined) explicitHashKeyInto(rec.explicitHashKey, w, 0);
+    if (explicitHashKey !== undefined) explicitHashKeyInto(explicitHashKey, w, 0);
     else this.keyHashes.into(key, w, 0);
     const now = this.clock.now();
-    const p = this.table.add(rec, token, w, bytes, now + this.ttlMs, now);
+    const p = this.table.addParts(key, explicitHashKey, buffer, offset, length, token, w, bytes, now + this.ttlMs, now);
     this.counters.added++;
     this.bufferedBytes += bytes;
     this.route(p, now);

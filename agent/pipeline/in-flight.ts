@@ -26,11 +26,15 @@ export class InFlightTable {
   }
 
   add(item: SpoolItem): number {
+    return this.addParts(item.id, item.data.length, item.ingestTime, item.deviceId);
+  }
+
+  addParts(id: number, dataBytes: number, ingestTime: number, deviceId: string): number {
     const s = this.slots.take();
-    this.ids[s] = item.id;
-    this.ingest[s] = item.ingestTime;
-    this.lens[s] = item.data.length;
-    this.devices[s] = item.deviceId;
+    this.ids[s] = id;
+    this.ingest[s] = ingestTime;
+    this.lens[s] = dataBytes;
+    this.devices[s] = deviceId;
     return s;
   }
 

@@ -68,10 +68,15 @@ export class ReplayPacer {
    * asking again. `shards` is the number of open shards (undefined before the map is known).
    */
   admit(item: SpoolItem, shards: number | undefined): number {
-    if (this.clock.wallNow() - item.ingestTime < this.backlogAfterMs) return 0;
+    return this.admitParts(item.ingestTime, item.data.length, item.partitionKey.length, shards);
+  }
+
+  /** admit() of an entry given by its ingest time, data length and partition key length. */
+  admitParts(ingestTime: number, dataLength: number, keyLength: number, shards: number | undefined): number {
+    if (this.clock.wallNow() - ingestTime < this.backlogAfterMs) return 0;
     const n = shards === undefined || shards < 1 ? 1 : shards;
     if (n !== this.shards) this.setShards(n);
-    const cost = item.data.length + item.partitionKey.length;
+    const cost = dataLength + keyLength;
     const rec = this.records;
     if (!this.bytes.canTake(cost) || (rec !== undefined && !rec.canTake(1))) {
       const wait = Math.max(1, this.bytes.waitMs(cost), rec === undefined ? 0 : rec.waitMs(1));

@@ -4,14 +4,14 @@ import { StopSignal } from '../core/stop-signal.ts';
 import { isShardwiseError, ShardwiseError } from '../core/errors.ts';
 import type { Producer } from '../kinesis/producer.ts';
 import type { ProducerListener } from '../kinesis/producer-types.ts';
-import type { Spool, SpoolItem } from '../spool/spool.ts';
+import type { Spool, SpoolItem, SpoolSink } from '../spool/spool.ts';
 import type { UserRecord } from '../core/record.ts';
 import { InFlightTable } from './in-flight.ts';
 import { ReplayPacer } from './replay-pacer.ts';
 import type { ReplayPacing, ReplayStats } from './replay-pacer.ts';
 
 /** What the shipper uses of the producer (the producer core, or a fake in tests). */
-export type ShipperProducer = Pick<Producer<number>, 'add' | 'hasCapacity' | 'waitForCapacity' | 'pendingRecords'> & {
+export type ShipperProducer = Pick<Producer<number>, 'add' | 'addParts' | 'hasCapacity' | 'waitForCapacity' | 'pendingRecords'> & {
   stats(): { readonly requestErrors: number; readonly entriesFailed: number };
   shardMap(): { readonly shards: readonly unknown[] } | undefined;
 };
@@ -54,10 +54,17 @@ const DOWN_POLL_MS = 200;
  * to `onFull`, instead of piling up in the producer's memory. While the spool holds a backlog,
  * `replay` paces it (replay-pacer.ts).
  */
-export class Shipper implements ProducerListener<number> {
+export class Shipper implements ProducerListener<number>, SpoolSink {
   private running = false;
   private loop: Promise<void> | undefined;
   private retry: SpoolItem[] = [];
+  /** From a readTo: entries held back by replay pacing (all after the first held, to keep order), and the wait it asked for. */
+  private held: SpoolItem[] = [];
+  private heldWaitMs = 0;
+  /** From a readTo: entries the producer refused, settled once the read is over (`take` must not ack). */
+  private refused: { item: SpoolItem; err: unknown }[] = [];
+  /** Open shards as of the current readTo, for replay pacing. */
+  private shards: number | undefined;
   /** The producer's token for a record is its slot here. */
   private readonly inFlight = new InFlightTable();
   private retryTimer: NodeJS.Timeout | undefined;
@@ -165,6 +172,19 @@ export class Shipper implements ProducerListener<number> {
    * locals, and `run` waits (for capacity) long enough for items it still held to be promoted.
    */
   private async readAndAdd(producer: ShipperProducer, want: number): Promise<boolean> {
+    if (this.spool.readTo !== undefined) {
+      // Entries straight from the spool's columns into the producer's (take), no item per entry.
+      this.shards = producer.shardMap()?.shards.length;
+      const n = await this.spool.readTo(want, this);
+      for (const { item, err } of this.refused.splice(0)) this.undeliverable(item, err);
+      if (this.held.length > 0) {
+        const held = this.held;
+        this.held = [];
+        await this.stopping.until(this.sleep(this.heldWaitMs));
+        await this.addPaced(producer, held);
+      }
+      return n > 0;
+    }
     const items = await this.spool.read(want);
     if (items.length === 0) return false;
     if (this.pacer === undefined) for (const item of items) this.add(item);
@@ -192,10 +212,33 @@ export class Shipper implements ProducerListener<number> {
       this.producer?.add(item, slot);
     } catch (err) {
       this.inFlight.release(slot);
-      const e = isShardwiseError(err) ? err : new ShardwiseError('E_INVALID_ARGUMENT', String(err), { cause: err });
-      this.spool.ack(item.id);
-      this.hooks.undeliverable(item, e);
+      this.undeliverable(item, err);
     }
+  }
+
+  /** SpoolSink: one entry of a readTo, as its parts; what `add` does for an item. */
+  take(id: number, partitionKey: string, explicitHashKey: string | undefined, buffer: ArrayBufferLike, offset: number, length: number, deviceId: string, ingestTime: number): void {
+    const pacer = this.pacer;
+    if (pacer !== undefined && this.held.length === 0) this.heldWaitMs = pacer.admitParts(ingestTime, length, partitionKey.length, this.shards);
+    if (pacer !== undefined && (this.held.length > 0 || this.heldWaitMs > 0)) {
+      // Over the backlog's share: this entry and every later one wait (readAndAdd adds them paced).
+      this.held.push({ id, partitionKey, explicitHashKey, data: new Uint8Array(buffer, offset, length), deviceId, ingestTime });
+      return;
+    }
+    const slot = this.inFlight.addParts(id, length, ingestTime, deviceId);
+    try {
+      this.producer?.addParts(partitionKey, explicitHashKey, buffer, offset, length, slot);
+    } catch (err) {
+      this.inFlight.release(slot);
+      this.refused.push({ item: { id, partitionKey, explicitHashKey, data: new Uint8Array(buffer, offset, length), deviceId, ingestTime }, err });
+    }
+  }
+
+  /** A record that can never be sent: dead-lettered and acked, so it does not block the spool. */
+  private undeliverable(item: SpoolItem, err: unknown): void {
+    const e = isShardwiseError(err) ? err : new ShardwiseError('E_INVALID_ARGUMENT', String(err), { cause: err });
+    this.spool.ack(item.id);
+    this.hooks.undeliverable(item, e);
   }
 
   onAccepted(slot: number, shardId: string): void {

@@ -26,7 +26,7 @@ import { SegmentReader } from './segment-reader.ts';
 import { SegmentSet } from './segment-set.ts';
 import { SegmentWriter } from './segment-writer.ts';
 import type { FailureDecision } from './segment-writer.ts';
-import { type AppendOptions, type AppendResult, type RecoveryReport, type Spool, type SpoolEntry, type SpoolItem, type SpoolStats } from './spool.ts';
+import { HandOutRelay, itemsTo, type AppendOptions, type AppendResult, type RecoveryReport, type Spool, type SpoolEntry, type SpoolItem, type SpoolSink, type SpoolStats } from './spool.ts';
 import { Waiters } from './waiters.ts';
 
 /**
@@ -75,6 +75,8 @@ export class FileSpool implements Spool {
   private acked = 0;
   private quarantined = 0;
   private readChain: Promise<unknown> = Promise.resolve();
+  /** readTo's hand-out step (the tracker exists from open() on). */
+  private readonly relay = new HandOutRelay({ handOut: (id, ingestTime) => this.tracker.handOut(id, ingestTime) });
   private closing: Promise<void> | undefined;
 
   constructor(
@@ -163,6 +165,12 @@ export class FileSpool implements Spool {
     return run;
   }
 
+  readTo(max: number, sink: SpoolSink): Promise<number> {
+    const run = this.readChain.then(() => this.readToNow(max, sink));
+    this.readChain = run.then(noop, noop);
+    return run;
+  }
+
   waitForData(): Promise<boolean> {
     if (this.state !== 'open') return Promise.resolve(false);
     if (this.readable()) return Promise.resolve(true);
@@ -238,6 +246,24 @@ export class FileSpool implements Spool {
     for (const it of out) this.tracker.handOut(it.id, it.ingestTime);
     this.tracker.skipTo(this.reader.nextId);
     return out;
+  }
+
+  /** readNow handing parts: from the memory tail straight out of its columns; from disk, as items. */
+  private async readToNow(max: number, sink: SpoolSink): Promise<number> {
+    if (this.state !== 'open') return 0;
+    if (this.reader.hasUnread() || !this.tail.hasUnread() || this.writer.pending.length > 0) return itemsTo(await this.readNow(max), sink);
+    const relay = this.relay;
+    relay.to = sink;
+    relay.lastId = -1;
+    let n: number;
+    try {
+      n = this.tail.readTo(relay, Math.min(max, this.o.maxInFlight - this.tracker.inFlight()));
+    } finally {
+      relay.to = undefined;
+    }
+    if (n > 0) this.reader.skipTo(relay.lastId + 1);
+    this.tracker.skipTo(this.reader.nextId);
+    return n;
   }
 
   private readable(): boolean {

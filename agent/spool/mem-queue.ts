@@ -9,7 +9,7 @@
  * arrays that grow and are copied as entries come and go, would outlive a small young generation
  * and be promoted (docs/in-flight-records.md). Items handed out die young.
  */
-import type { SpoolEntry, SpoolItem } from './spool.ts';
+import type { SpoolEntry, SpoolItem, SpoolSink } from './spool.ts';
 
 const INITIAL_CAPACITY = 1024;
 const SHRINK_ABOVE = 65_536;
@@ -81,6 +81,20 @@ export class MemQueue {
       const k = this.readPos++;
       if (this.bufs[(this.start + k) & this.mask] !== undefined) out.push(this.item(k));
     }
+  }
+
+  /** Hands up to `max` unread items to `sink` as their parts (no item, no view); returns how many. */
+  readTo(sink: SpoolSink, max: number): number {
+    let n = 0;
+    while (n < max && this.readPos < this.length) {
+      const k = this.readPos++;
+      const i = (this.start + k) & this.mask;
+      const buf = this.bufs[i];
+      if (buf === undefined) continue;
+      sink.take(this.baseId + k, this.pks[i] as string, this.ehks[i], buf, this.offs[i] as number, this.lens[i] as number, this.devices[i] as string, this.ingest[i] as number);
+      n++;
+    }
+    return n;
   }
 
   /** Frees an acknowledged item; false when it is not held. */

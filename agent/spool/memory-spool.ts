@@ -12,7 +12,7 @@ import { DropCounter, silentLog } from './drop-counter.ts';
 import type { SpoolLog } from './drop-counter.ts';
 import { MemQueue } from './mem-queue.ts';
 import { frameable, frameSize } from './record-codec.ts';
-import { type AppendResult, type OnFull, type RecoveryReport, type Spool, type SpoolEntry, type SpoolItem, type SpoolStats } from './spool.ts';
+import { HandOutRelay, type AppendResult, type OnFull, type RecoveryReport, type Spool, type SpoolEntry, type SpoolItem, type SpoolSink, type SpoolStats } from './spool.ts';
 import { Waiters } from './waiters.ts';
 
 export interface MemorySpoolOptions {
@@ -33,6 +33,7 @@ export class MemorySpool implements Spool {
   readonly capabilities = { durable: false } as const;
   private readonly q = new MemQueue();
   private readonly tracker = new AckTracker(0);
+  private readonly relay = new HandOutRelay(this.tracker);
   private readonly waiting: AppendTicket[] = [];
   private readonly data = new Waiters<boolean>();
   private readonly counter: DropCounter;
@@ -70,6 +71,17 @@ export class MemorySpool implements Spool {
     this.q.readInto(out, Math.min(max, this.maxInFlight - this.tracker.inFlight()));
     for (const it of out) this.tracker.handOut(it.id, it.ingestTime);
     return Promise.resolve(out);
+  }
+
+  readTo(max: number, sink: SpoolSink): Promise<number> {
+    if (this.state !== 'open') return Promise.resolve(0);
+    const relay = this.relay;
+    relay.to = sink;
+    try {
+      return Promise.resolve(this.q.readTo(relay, Math.min(max, this.maxInFlight - this.tracker.inFlight())));
+    } finally {
+      relay.to = undefined;
+    }
   }
 
   waitForData(): Promise<boolean> {

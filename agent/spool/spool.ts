@@ -28,6 +28,33 @@ export interface SpoolItem extends SpoolEntry {
   readonly id: number;
 }
 
+/** Takes entries from `Spool.readTo`: a `SpoolItem`'s fields, with `data` as `length` bytes of `buffer` from `offset`. */
+export interface SpoolSink {
+  take(id: number, partitionKey: string, explicitHashKey: string | undefined, buffer: ArrayBufferLike, offset: number, length: number, deviceId: string, ingestTime: number): void;
+}
+
+/** Hands every item to `sink` as its parts (the fallback for entries that exist as items anyway). */
+export function itemsTo(items: readonly SpoolItem[], sink: SpoolSink): number {
+  for (const it of items) sink.take(it.id, it.partitionKey, it.explicitHashKey, it.data.buffer, it.data.byteOffset, it.data.length, it.deviceId, it.ingestTime);
+  return items.length;
+}
+
+/**
+ * A sink in front of another that first tells the spool's tracker the entry is handed out; one per
+ * spool, its `to` set for the length of a `readTo`.
+ */
+export class HandOutRelay implements SpoolSink {
+  to: SpoolSink | undefined;
+  /** Id of the last entry relayed, -1 before any. */
+  lastId = -1;
+  constructor(private readonly tracker: { handOut(id: number, ingestTime: number): void }) {}
+  take(id: number, partitionKey: string, explicitHashKey: string | undefined, buffer: ArrayBufferLike, offset: number, length: number, deviceId: string, ingestTime: number): void {
+    this.tracker.handOut(id, ingestTime);
+    this.lastId = id;
+    (this.to as SpoolSink).take(id, partitionKey, explicitHashKey, buffer, offset, length, deviceId, ingestTime);
+  }
+}
+
 export type SpoolMode = 'always' | 'spill' | 'memory';
 export type FsyncPolicy = 'batch' | 'interval' | 'never';
 export type OnFull = 'block' | 'drop-oldest' | 'drop-newest';
@@ -160,6 +187,12 @@ export interface Spool {
   whenRoom?(opts?: AppendOptions): Promise<void> | undefined;
   /** Up to `max` entries not yet handed out, oldest first; [] when none is ready. */
   read(max: number): Promise<SpoolItem[]>;
+  /**
+   * Optional: `read` without an item per entry. Hands up to `max` entries not yet handed out to
+   * `sink.take`, oldest first, as their parts (the data as a range of its buffer, no view), and
+   * resolves with how many. `take` must not call back into the spool (no `ack` from inside it).
+   */
+  readTo?(max: number, sink: SpoolSink): Promise<number>;
   /** Resolves true once `read` has something, false once the spool is closed. */
   waitForData(): Promise<boolean>;
   /** Kinesis accepted this entry; any order. Unknown or repeated ids are ignored. */

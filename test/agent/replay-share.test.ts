@@ -4,12 +4,12 @@
  * counted in virtual time, never measured against the wall clock.
  */
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { ManualClock } from '../../agent/core/clock.ts';
 import type { ReplayPacing } from '../../agent/pipeline/replay-pacer.ts';
 import { Shipper } from '../../agent/pipeline/shipper.ts';
 import type { ShipperProducer } from '../../agent/pipeline/shipper.ts';
-import type { Spool, SpoolItem } from '../../agent/spool/spool.ts';
+import { itemsTo, type Spool, type SpoolItem } from '../../agent/spool/spool.ts';
 
 interface Run {
   /** Items in the order the producer got them. */
@@ -22,9 +22,14 @@ interface Run {
 /** Ships `items` (already in the spool, oldest first) through a shipper with `replay`; `shards()` is the shard count over time. */
 async function ship(items: SpoolItem[], replay: ReplayPacing, clock: ManualClock, shards: (added: number) => number = () => 2): Promise<Run> {
   let next = 0;
+  const take = (max: number): SpoolItem[] => items.slice(next, (next = Math.min(items.length, next + max)));
+  // Each item's data has a buffer of its own: how the producer's addParts tells which item it got.
+  const byBuffer = new Map<ArrayBufferLike, SpoolItem>(items.map((x) => [x.data.buffer, x]));
   const acked = new Set<number>();
   const spool = {
-    read: async (max: number) => items.slice(next, (next = Math.min(items.length, next + max))),
+    read: async (max: number) => take(max),
+    // readTo (entries as parts) when the run says so; otherwise the shipper reads items.
+    ...(viaParts ? { readTo: async (max: number, sink: Parameters<NonNullable<Spool['readTo']>>[1]) => itemsTo(take(max), sink) } : {}),
     waitForData: () => new Promise<boolean>(() => undefined),
     ack: (id: number) => void acked.add(id),
     setSinkHealthy: () => undefined,
@@ -34,6 +39,13 @@ async function ship(items: SpoolItem[], replay: ReplayPacing, clock: ManualClock
   const producer: ShipperProducer = {
     add: (rec, slot) => {
       added.push(rec as SpoolItem);
+      shipper!.onAccepted(slot, 'shardId-0');
+      return true;
+    },
+    addParts: (partitionKey, explicitHashKey, buffer, offset, length, slot) => {
+      const item = byBuffer.get(buffer) as SpoolItem;
+      assert.deepEqual([partitionKey, explicitHashKey, offset, length], [item.partitionKey, item.explicitHashKey, item.data.byteOffset, item.data.length]);
+      added.push(item);
       shipper!.onAccepted(slot, 'shardId-0');
       return true;
     },
@@ -72,7 +84,13 @@ function items(n: number, dataBytes: number, ingestTime: number): SpoolItem[] {
 
 const bytesOf = (xs: readonly SpoolItem[]): number => xs.reduce((a, x) => a + x.data.length + x.partitionKey.length, 0);
 
-describe('spool.replayShare: backlog pacing', () => {
+/** Whether the fake spool offers readTo (entries as parts) for this run. */
+let viaParts = false;
+
+for (const parts of [false, true]) describe(`spool.replayShare: backlog pacing (${parts ? 'readTo, entries as parts' : 'read, items'})`, () => {
+  before(() => {
+    viaParts = parts;
+  });
   it('a backlog drains at share × per-shard bytes/s × shards (aggregation on: bytes only), in spool order', async () => {
     const clock = new ManualClock(10_000_000);
     const backlog = items(10_000, 200, clock.wallNow() - 60_000);

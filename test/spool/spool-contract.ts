@@ -98,6 +98,42 @@ export function spoolContract(h: SpoolHarness): void {
       });
     });
 
+    it('readTo hands the same entries as read, as parts: in order, at most max, never twice, in flight until acked', async () => {
+      await withSpool(undefined, async (s) => {
+        if (s.readTo === undefined) return;
+        const entries = makeEntries(200);
+        await s.append(entries.slice(0, 120));
+        const got: SpoolItem[] = [];
+        const sink = {
+          take(id: number, partitionKey: string, explicitHashKey: string | undefined, buffer: ArrayBufferLike, offset: number, length: number, deviceId: string, ingestTime: number): void {
+            got.push({ id, partitionKey, explicitHashKey, data: Buffer.from(new Uint8Array(buffer, offset, length)), deviceId, ingestTime });
+          },
+        };
+        // readTo and read take turns; entries appended meanwhile come after.
+        for (let turn = 0; got.length < 200; turn++) {
+          if (turn === 3) await s.append(entries.slice(120));
+          const before = got.length;
+          if (turn % 2 === 0) {
+            const n = await s.readTo(9, sink);
+            assert.ok(n <= 9);
+            assert.equal(got.length - before, n);
+          } else {
+            got.push(...(await s.read(5)));
+          }
+          if (got.length === before) await new Promise((r) => setTimeout(r, 2));
+          assert.ok(turn < 10_000, 'readTo and read stopped handing entries out');
+        }
+        assert.equal(await s.readTo(10, sink), 0);
+        for (let i = 0; i < 200; i++) sameEntry(got[i]!, entries[i]!);
+        assert.equal(new Set(got.map((it) => it.id)).size, 200, 'never twice');
+        for (let i = 1; i < got.length; i++) assert.ok(got[i]!.id > got[i - 1]!.id, 'ids rise');
+        assert.equal(s.stats().inFlight, 200);
+        for (const it of got) s.ack(it.id);
+        assert.equal(s.stats().inFlight, 0);
+        assert.equal(s.stats().records, 0);
+      });
+    });
+
     it('concurrent appends keep their call order', async () => {
       await withSpool(undefined, async (s) => {
         const batches = [0, 1, 2, 3, 4, 5].map((b) => makeEntries(20, b * 20));
