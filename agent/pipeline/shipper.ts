@@ -222,7 +222,7 @@ export class Shipper implements ProducerListener<number>, SpoolSink {
     if (pacer !== undefined && this.held.length === 0) this.heldWaitMs = pacer.admitParts(ingestTime, length, partitionKey.length, this.shards);
     if (pacer !== undefined && (this.held.length > 0 || this.heldWaitMs > 0)) {
       // Over the backlog's share: this entry and every later one wait (readAndAdd adds them paced).
-      this.held.push({ id, partitionKey, explicitHashKey, data: new Uint8Array(buffer, offset, length), deviceId, ingestTime });
+      this.held.push(itemOf(id, partitionKey, explicitHashKey, buffer, offset, length, deviceId, ingestTime));
       return;
     }
     const slot = this.inFlight.addParts(id, length, ingestTime, deviceId);
@@ -230,7 +230,7 @@ export class Shipper implements ProducerListener<number>, SpoolSink {
       this.producer?.addParts(partitionKey, explicitHashKey, buffer, offset, length, slot);
     } catch (err) {
       this.inFlight.release(slot);
-      this.refused.push({ item: { id, partitionKey, explicitHashKey, data: new Uint8Array(buffer, offset, length), deviceId, ingestTime }, err });
+      this.refused.push({ item: itemOf(id, partitionKey, explicitHashKey, buffer, offset, length, deviceId, ingestTime), err });
     }
   }
 
@@ -296,4 +296,9 @@ export class Shipper implements ProducerListener<number>, SpoolSink {
       this.spool.setSinkHealthy(healthy);
     }
   }
+}
+
+/** An entry taken as parts, as a spool item again (the rare paths that keep it: paced, refused). */
+function itemOf(id: number, partitionKey: string, explicitHashKey: string | undefined, buffer: ArrayBufferLike, offset: number, length: number, deviceId: string, ingestTime: number): SpoolItem {
+  return { id, partitionKey, explicitHashKey, data: new Uint8Array(buffer, offset, length), deviceId, ingestTime };
 }
