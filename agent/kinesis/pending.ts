@@ -54,13 +54,10 @@ export class PendingTable<T> {
     return this.slots.count;
   }
 
-  /** Takes a slot for a record whose hash key is in `words[0..3]`. */
-  add(rec: UserRecord, token: T, words: Uint32Array, bytes: number, deadline: number, queuedAt: number): Pending {
-    const d = rec.data;
-    return this.addParts(rec.partitionKey, rec.explicitHashKey, d.buffer, d.byteOffset, d.length, token, words, bytes, deadline, queuedAt);
-  }
-
-  /** add() of a record given as its parts: its data is `length` bytes of `buffer` from `offset`. */
+  /**
+   * Takes a slot for a record given as its parts (its data is `length` bytes of `buffer` from
+   * `offset`) whose hash key is in `words[0..3]`.
+   */
   addParts(partitionKey: string, explicitHashKey: string | undefined, buffer: ArrayBufferLike, offset: number, length: number, token: T, words: Uint32Array, bytes: number, deadline: number, queuedAt: number): Pending {
     const p = this.slots.take();
     this.pks[p] = partitionKey;
