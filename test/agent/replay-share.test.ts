@@ -9,7 +9,8 @@ import { ManualClock } from '../../agent/core/clock.ts';
 import type { ReplayPacing } from '../../agent/pipeline/replay-pacer.ts';
 import { Shipper } from '../../agent/pipeline/shipper.ts';
 import type { ShipperProducer } from '../../agent/pipeline/shipper.ts';
-import { itemsTo, type Spool, type SpoolItem } from '../../agent/spool/spool.ts';
+import type { SpoolItem } from '../../agent/spool/spool.ts';
+import { itemSpool } from '../support/item-spool.ts';
 
 interface Run {
   /** Items in the order the producer got them. */
@@ -21,19 +22,11 @@ interface Run {
 
 /** Ships `items` (already in the spool, oldest first) through a shipper with `replay`; `shards()` is the shard count over time. */
 async function ship(items: SpoolItem[], replay: ReplayPacing, clock: ManualClock, shards: (added: number) => number = () => 2): Promise<Run> {
-  let next = 0;
-  const take = (max: number): SpoolItem[] => items.slice(next, (next = Math.min(items.length, next + max)));
   // Each item's data has a buffer of its own: how the producer's addParts tells which item it got.
   const byBuffer = new Map<ArrayBufferLike, SpoolItem>(items.map((x) => [x.data.buffer, x]));
   const acked = new Set<number>();
-  const spool = {
-    read: async (max: number) => take(max),
-    // readTo (entries as parts) when the run says so; otherwise the shipper reads items.
-    ...(viaParts ? { readTo: async (max: number, sink: Parameters<NonNullable<Spool['readTo']>>[1]) => itemsTo(take(max), sink) } : {}),
-    waitForData: () => new Promise<boolean>(() => undefined),
-    ack: (id: number) => void acked.add(id),
-    setSinkHealthy: () => undefined,
-  } as unknown as Spool;
+  // readTo (entries as parts) when the run says so; otherwise the shipper reads items.
+  const spool = itemSpool(items, viaParts, (id) => void acked.add(id));
   const added: SpoolItem[] = [];
   let shipper: Shipper | undefined;
   const producer: ShipperProducer = {

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { RecordValidationError, type ShardwiseError } from '../../agent/core/errors.ts';
 import { Shipper, type ShipperProducer } from '../../agent/pipeline/shipper.ts';
-import { itemsTo, type Spool, type SpoolItem } from '../../agent/spool/spool.ts';
+import type { SpoolItem } from '../../agent/spool/spool.ts';
+import { itemSpool } from '../support/item-spool.ts';
 
 const BAD = 'bad-key';
 
@@ -25,16 +26,8 @@ for (const viaParts of [false, true]) {
   describe(`shipper: a record the producer refuses (${viaParts ? 'readTo, entries as parts' : 'read, items'})`, () => {
     it('is dead-lettered and acked; the others reach the producer in order', async () => {
       const all = items(40);
-      let next = 0;
-      const take = (max: number): SpoolItem[] => all.slice(next, (next = Math.min(all.length, next + max)));
       const acked: number[] = [];
-      const spool = {
-        read: async (max: number) => take(max),
-        ...(viaParts ? { readTo: async (max: number, sink: Parameters<NonNullable<Spool['readTo']>>[1]) => itemsTo(take(max), sink) } : {}),
-        waitForData: () => new Promise<boolean>(() => undefined),
-        ack: (id: number) => void acked.push(id),
-        setSinkHealthy: () => undefined,
-      } as unknown as Spool;
+      const spool = itemSpool(all, viaParts, (id) => void acked.push(id));
       const added: string[] = [];
       let shipper: Shipper | undefined;
       const check = (key: string, text: string, slot: number): boolean => {
