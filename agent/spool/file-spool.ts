@@ -238,7 +238,7 @@ export class FileSpool implements Spool {
     if (this.state !== 'open') return out;
     const limit = Math.min(max, this.o.maxInFlight - this.tracker.inFlight());
     if (this.reader.hasUnread()) await this.reader.readInto(out, limit);
-    if (out.length < limit && this.tail.hasUnread() && this.writer.pending.length === 0 && !this.reader.hasUnread()) {
+    if (out.length < limit && this.tailIsNext()) {
       const from = out.length;
       this.tail.readInto(out, limit);
       if (out.length > from) this.reader.skipTo(out[out.length - 1]!.id + 1);
@@ -251,19 +251,16 @@ export class FileSpool implements Spool {
   /** readNow handing parts: from the memory tail straight out of its columns; from disk, as items. */
   private async readToNow(max: number, sink: SpoolSink): Promise<number> {
     if (this.state !== 'open') return 0;
-    if (this.reader.hasUnread() || !this.tail.hasUnread() || this.writer.pending.length > 0) return itemsTo(await this.readNow(max), sink);
-    const relay = this.relay;
-    relay.to = sink;
-    relay.lastId = -1;
-    let n: number;
-    try {
-      n = this.tail.readTo(relay, Math.min(max, this.o.maxInFlight - this.tracker.inFlight()));
-    } finally {
-      relay.to = undefined;
-    }
-    if (n > 0) this.reader.skipTo(relay.lastId + 1);
+    if (!this.tailIsNext()) return itemsTo(await this.readNow(max), sink);
+    const n = this.relay.read(this.tail, sink, Math.min(max, this.o.maxInFlight - this.tracker.inFlight()));
+    if (n > 0) this.reader.skipTo(this.relay.lastId + 1);
     this.tracker.skipTo(this.reader.nextId);
     return n;
+  }
+
+  /** The next entries to hand out are in the memory tail: nothing left to read from disk, nothing waiting to be written. */
+  private tailIsNext(): boolean {
+    return !this.reader.hasUnread() && this.tail.hasUnread() && this.writer.pending.length === 0;
   }
 
   private readable(): boolean {

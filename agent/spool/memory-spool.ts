@@ -75,13 +75,7 @@ export class MemorySpool implements Spool {
 
   readTo(max: number, sink: SpoolSink): Promise<number> {
     if (this.state !== 'open') return Promise.resolve(0);
-    const relay = this.relay;
-    relay.to = sink;
-    try {
-      return Promise.resolve(this.q.readTo(relay, Math.min(max, this.maxInFlight - this.tracker.inFlight())));
-    } finally {
-      relay.to = undefined;
-    }
+    return Promise.resolve(this.relay.read(this.q, sink, Math.min(max, this.maxInFlight - this.tracker.inFlight())));
   }
 
   waitForData(): Promise<boolean> {

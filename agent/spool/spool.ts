@@ -41,13 +41,25 @@ export function itemsTo(items: readonly SpoolItem[], sink: SpoolSink): number {
 
 /**
  * A sink in front of another that first tells the spool's tracker the entry is handed out; one per
- * spool, its `to` set for the length of a `readTo`.
+ * spool, reused by every `readTo`.
  */
 export class HandOutRelay implements SpoolSink {
-  to: SpoolSink | undefined;
-  /** Id of the last entry relayed, -1 before any. */
+  private to: SpoolSink | undefined;
+  /** Id of the last entry relayed by the last `read`, -1 when none. */
   lastId = -1;
   constructor(private readonly tracker: { handOut(id: number, ingestTime: number): void }) {}
+
+  /** Hands up to `max` entries of `queue` to `sink`, each marked handed out first; returns how many. */
+  read(queue: { readTo(sink: SpoolSink, max: number): number }, sink: SpoolSink, max: number): number {
+    this.to = sink;
+    this.lastId = -1;
+    try {
+      return queue.readTo(this, max);
+    } finally {
+      this.to = undefined;
+    }
+  }
+
   take(id: number, partitionKey: string, explicitHashKey: string | undefined, buffer: ArrayBufferLike, offset: number, length: number, deviceId: string, ingestTime: number): void {
     this.tracker.handOut(id, ingestTime);
     this.lastId = id;
