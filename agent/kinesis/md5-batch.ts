@@ -10,6 +10,7 @@
  */
 import * as nodeCrypto from 'node:crypto';
 import { createHash } from 'node:crypto';
+import { md5PaddedBytes } from './md5.ts';
 import { LAYOUT, md5LanesModule } from './md5-wasm.ts';
 
 const MD5_BYTES = 16;
@@ -77,11 +78,6 @@ export function lanesFor(remaining: number): 8 | 4 | 1 {
   if (remaining >= 6) return 8;
   if (remaining >= 3) return 4;
   return 1;
-}
-
-/** Padded size in bytes of a message of `len` bytes: a multiple of 64 with room for 0x80 and the length. */
-function paddedBytes(len: number): number {
-  return (((len + 8) >>> 6) + 1) << 6;
 }
 
 /** `crypto.hash` (Node >= 20.12): one-shot, cheaper than a Hash object; absent on older Node 20. */
@@ -155,7 +151,7 @@ export class Md5Batch {
     let need = LAYOUT.messages;
     for (let j = 0; j < used; j++) {
       const i = order[k + j] as number;
-      need += paddedBytes((ends[i] as number) - (starts[i] as number));
+      need += md5PaddedBytes((ends[i] as number) - (starts[i] as number));
     }
     const have = e.memory.buffer.byteLength;
     if (have < need) e.memory.grow(Math.ceil((need - have) / PAGE));
@@ -172,7 +168,7 @@ export class Md5Batch {
       const i = order[k + j] as number;
       const start = starts[i] as number;
       const len = (ends[i] as number) - start;
-      const padded = paddedBytes(len);
+      const padded = md5PaddedBytes(len);
       mem.set((bufs[i] as Uint8Array).subarray(start, start + len), at);
       // Padding: 0x80, zeros, then the length in bits as a 64-bit little-endian integer.
       mem[at + len] = 0x80;
