@@ -65,6 +65,23 @@ describe('JSON lines: the byte scanner stands in for JSON.parse', () => {
     });
   }
 
+  it('decodes a device id it has seen before only once, whatever line or chunk it comes in', () => {
+    const { fast } = parserPair('device', undefined);
+    let decoded = 0;
+    const chunk = (text: string): Buffer => {
+      const b = Buffer.from(text);
+      const toString = b.toString.bind(b);
+      b.toString = ((...args: Parameters<Buffer['toString']>) => {
+        decoded++;
+        return toString(...args);
+      }) as Buffer['toString'];
+      return b;
+    };
+    const lines = ['{"device":"d-1","v":1}', '{"v":2,"device":"d-1"}', '{"device":"d-2"}', '{"device":"d-1"}'].map(chunk);
+    assert.deepEqual(lines.map((b) => fast.p.parse(b, 0, b.length)?.deviceId), ['d-1', 'd-1', 'd-2', 'd-1']);
+    assert.equal(decoded, 2);
+  });
+
   it('a dotted path or kept fields take JSON.parse, and give the fields on', () => {
     const rejected: RejectReason[] = [];
     const p = new JsonlParser(undefined, new FieldPath('meta.id'), undefined, false, { reject: (r) => rejected.push(r) });

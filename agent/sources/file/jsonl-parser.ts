@@ -8,6 +8,7 @@
  * `{…}` or `[…]`) unless `validateJson` asks for a full parse (fields passed on).
  */
 import { JsonCapture, scanJson } from '../../core/json-check.ts';
+import { Utf8Interner } from '../../core/utf8-interner.ts';
 import type { SourceRecord } from '../source.ts';
 import type { LineParser, LineRejector } from './line-parser.ts';
 import { toDeviceId, toEventTime } from './fields.ts';
@@ -31,6 +32,8 @@ export class JsonlParser implements LineParser {
   private readonly rejector: LineRejector;
   /** Set when the scanner may stand in for JSON.parse (no fields kept, top-level paths only). */
   private readonly capture: JsonCapture | undefined;
+  /** Device ids read from a field: one string per distinct id (utf8-interner.ts). */
+  private readonly ids: Utf8Interner;
 
   constructor(
     fileDeviceId: string | undefined,
@@ -39,7 +42,9 @@ export class JsonlParser implements LineParser {
     validate: boolean,
     rejector: LineRejector,
     keepFields = false,
+    ids: Utf8Interner = new Utf8Interner(),
   ) {
+    this.ids = ids;
     this.fileDeviceId = fileDeviceId;
     this.idField = idField;
     this.timeField = timeField;
@@ -62,9 +67,14 @@ export class JsonlParser implements LineParser {
     if (chunk[a] !== LBRACE) return undefined;
     let deviceId = this.fileDeviceId;
     if (this.idField !== undefined) {
-      const v = scalarAt(chunk, c.start[ID] as number, c.end[ID] as number);
-      if (v === ESCAPED) return undefined;
-      deviceId = toDeviceId(v);
+      const s = c.start[ID] as number;
+      const e = c.end[ID] as number;
+      if (s >= 0 && chunk[s] === QUOTE) {
+        if (hasBackslash(chunk, s + 1, e - 1)) return undefined;
+        deviceId = e - s > 2 ? this.ids.intern(chunk, s + 1, e - 1) : undefined;
+      } else {
+        deviceId = toDeviceId(scalarAt(chunk, s, e));
+      }
     }
     if (deviceId === undefined) return undefined;
     let eventTime: number | undefined;
@@ -118,6 +128,11 @@ export class JsonlParser implements LineParser {
   }
 }
 
+function hasBackslash(chunk: Buffer, s: number, e: number): boolean {
+  for (let i = s; i < e; i++) if (chunk[i] === BACKSLASH) return true;
+  return false;
+}
+
 /** Marks a string value with escapes: JSON.parse must decode it. */
 const ESCAPED = Symbol('escaped');
 
@@ -128,10 +143,7 @@ const ESCAPED = Symbol('escaped');
 function scalarAt(chunk: Buffer, s: number, e: number): string | number | undefined | typeof ESCAPED {
   if (s < 0) return undefined;
   const first = chunk[s] as number;
-  if (first === QUOTE) {
-    for (let i = s + 1; i < e - 1; i++) if (chunk[i] === BACKSLASH) return ESCAPED;
-    return chunk.toString('utf8', s + 1, e - 1);
-  }
+  if (first === QUOTE) return hasBackslash(chunk, s + 1, e - 1) ? ESCAPED : chunk.toString('utf8', s + 1, e - 1);
   if (first === 0x2d || (first >= 0x30 && first <= 0x39)) return Number(chunk.toString('latin1', s, e));
   return undefined;
 }
