@@ -59,7 +59,8 @@ export interface ProducerOptions {
 
 /** Per user record outcomes. Called exactly once per record added. */
 export interface ProducerListener<T> {
-  onAccepted(token: T, shardId: string, sequenceNumber: string, subSequence: number, attempts: number): void;
+  /** `now`: the producer's clock (monotonic ms) when the answer came, read once per answer. */
+  onAccepted(token: T, shardId: string, sequenceNumber: string, subSequence: number, attempts: number, now: number): void;
   /** `record` is the record as added (rebuilt: the producer keeps its parts, not the object). */
   onFailed(token: T, error: ShardwiseError, attempts: number, record: UserRecord): void;
 }

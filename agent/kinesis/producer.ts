@@ -143,8 +143,11 @@ export class Producer<T> {
     return this.addParts(rec.partitionKey, rec.explicitHashKey, d.buffer, d.byteOffset, d.length, token);
   }
 
-  /** add() of a record given as its parts: its data is `length` bytes of `buffer` from `offset` (no view needed). */
-  addParts(key: string, explicitHashKey: string | undefined, buffer: ArrayBufferLike, offset: number, length: number, token: T): boolean {
+  /**
+   * add() of a record given as its parts: its data is `length` bytes of `buffer` from `offset` (no
+   * view needed). `now`: the clock's reading, when the caller adds many records at one moment.
+   */
+  addParts(key: string, explicitHashKey: string | undefined, buffer: ArrayBufferLike, offset: number, length: number, token: T, now: number = this.clock.now()): boolean {
     if (this.closed) throw new ShardwiseError('E_PRODUCER_CLOSED', 'producer is closed');
     validatePartitionKey(key);
     const bytes = length + Buffer.byteLength(key);
@@ -157,12 +160,16 @@ export class Producer<T> {
     const w = this.scratch;
     if (explicitHashKey !== undefined) explicitHashKeyInto(explicitHashKey, w, 0);
     else this.keyHashes.into(key, w, 0);
-    const now = this.clock.now();
     const p = this.table.addParts(key, explicitHashKey, buffer, offset, length, token, w, bytes, now + this.ttlMs, now);
     this.counters.added++;
     this.bufferedBytes += bytes;
     this.route(p, now);
     return this.hasCapacity();
+  }
+
+  /** The producer's clock (monotonic ms): a reading to pass to addParts for a batch of records. */
+  now(): number {
+    return this.clock.now();
   }
 
   hasCapacity(): boolean {
@@ -430,6 +437,7 @@ export class Producer<T> {
     this.counters.entryAccepted(shardId, entry.bytes, records.length);
     const whole = records === entry.records;
     const t = this.table;
+    const now = this.clock.now();
     for (let i = 0; i < records.length; i++) {
       const p = records[i] as Pending;
       const token = t.token(p);
@@ -437,7 +445,7 @@ export class Producer<T> {
       this.done(p);
       this.counters.accepted++;
       // The sub-sequence is the record's index inside its aggregate (0 for a single record).
-      this.listener.onAccepted(token, shardId, seq, whole ? i : entry.records.indexOf(p), attempts);
+      this.listener.onAccepted(token, shardId, seq, whole ? i : entry.records.indexOf(p), attempts, now);
     }
   }
 

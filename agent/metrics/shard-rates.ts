@@ -69,9 +69,9 @@ export class ShardRates {
     this.grow(8);
   }
 
-  /** Hot path: `records` user records of `bytes` bytes were accepted on `shardId`. */
-  record(shardId: string, records: number, bytes: number): void {
-    const sec = Math.floor(this.clock.now() / 1000);
+  /** Hot path: `records` user records of `bytes` bytes were accepted on `shardId` (at `now`, the clock's ms, when known). */
+  record(shardId: string, records: number, bytes: number, now: number = this.clock.now()): void {
+    const sec = Math.floor(now / 1000);
     if (sec !== this.curSec) this.advance(sec);
     let i: number;
     if (shardId === this.lastId) i = this.lastIdx;

@@ -89,9 +89,9 @@ export function buildAgent(config: AgentConfig, log: Logger, opts: BuildOptions 
   const shipper = new Shipper(
     spool,
     {
-      accepted(shardId, dataBytes, ingestTime, deviceId) {
-        metrics.shards.record(shardId, 1, dataBytes);
-        metrics.latency.observe(clock.wallNow() - ingestTime);
+      accepted(shardId, dataBytes, latencyMs, deviceId, now) {
+        metrics.shards.record(shardId, 1, dataBytes, now);
+        metrics.latency.observe(latencyMs);
         keying.acked(deviceId);
       },
       undeliverable(item, error) {

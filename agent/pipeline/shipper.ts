@@ -11,15 +11,18 @@ import { ReplayPacer } from './replay-pacer.ts';
 import type { ReplayPacing, ReplayStats } from './replay-pacer.ts';
 
 /** What the shipper uses of the producer (the producer core, or a fake in tests). */
-export type ShipperProducer = Pick<Producer<number>, 'add' | 'addParts' | 'hasCapacity' | 'waitForCapacity' | 'pendingRecords'> & {
+export type ShipperProducer = Pick<Producer<number>, 'add' | 'addParts' | 'now' | 'hasCapacity' | 'waitForCapacity' | 'pendingRecords'> & {
   stats(): { readonly requestErrors: number; readonly entriesFailed: number };
   shardMap(): { readonly shards: readonly unknown[] } | undefined;
 };
 
 /** What the shipper tells the rest of the agent (metrics, keying, dead letters). */
 export interface ShipperHooks {
-  /** Kinesis accepted a record (of `dataBytes` bytes, from `deviceId`); it is acked in the spool. */
-  accepted(shardId: string, dataBytes: number, ingestTime: number, deviceId: string): void;
+  /**
+   * Kinesis accepted a record (of `dataBytes` bytes, from `deviceId`, `latencyMs` after the agent
+   * took it in); it is acked in the spool. `now`: the clock's monotonic ms when the answer came.
+   */
+  accepted(shardId: string, dataBytes: number, latencyMs: number, deviceId: string, now: number): void;
   /** The record can never be sent (it fails validation): dead-lettered and acked so it does not block the spool. */
   undeliverable(item: SpoolItem, error: ShardwiseError): void;
   /** A sink-wide failure (stream gone, access denied): records stay in the spool and are retried later. */
@@ -65,6 +68,11 @@ export class Shipper implements ProducerListener<number>, SpoolSink {
   private refused: { item: SpoolItem; err: unknown }[] = [];
   /** Open shards as of the current readTo, for replay pacing. */
   private shards: number | undefined;
+  /** The producer's clock for the current readTo: one reading for all its entries. */
+  private readAt = 0;
+  /** The last answer's time (the producer's clock) and the wall clock then: one wall reading per answer. */
+  private answerAt = Number.NaN;
+  private answerWall = 0;
   /** The producer's token for a record is its slot here. */
   private readonly inFlight = new InFlightTable();
   private retryTimer: NodeJS.Timeout | undefined;
@@ -175,6 +183,7 @@ export class Shipper implements ProducerListener<number>, SpoolSink {
     if (this.spool.readTo !== undefined) {
       // Entries straight from the spool's columns into the producer's (take), no item per entry.
       this.shards = producer.shardMap()?.shards.length;
+      this.readAt = producer.now();
       const n = await this.spool.readTo(want, this);
       for (const { item, err } of this.refused.splice(0)) this.undeliverable(item, err);
       if (this.held.length > 0) {
@@ -227,7 +236,7 @@ export class Shipper implements ProducerListener<number>, SpoolSink {
     }
     const slot = this.inFlight.addParts(id, length, ingestTime, deviceId);
     try {
-      this.producer?.addParts(partitionKey, explicitHashKey, buffer, offset, length, slot);
+      this.producer?.addParts(partitionKey, explicitHashKey, buffer, offset, length, slot, this.readAt);
     } catch (err) {
       this.inFlight.release(slot);
       this.refused.push({ item: itemOf(id, partitionKey, explicitHashKey, buffer, offset, length, deviceId, ingestTime), err });
@@ -241,11 +250,16 @@ export class Shipper implements ProducerListener<number>, SpoolSink {
     this.hooks.undeliverable(item, e);
   }
 
-  onAccepted(slot: number, shardId: string): void {
+  onAccepted(slot: number, shardId: string, _seq: string, _sub: number, _attempts: number, now: number): void {
     const t = this.inFlight;
     this.accepted++;
     this.spool.ack(t.id(slot));
-    this.hooks.accepted(shardId, t.dataBytes(slot), t.ingestTime(slot), t.deviceId(slot));
+    if (now !== this.answerAt) {
+      // Ingest times are wall-clock ms (they outlive a restart).
+      this.answerAt = now;
+      this.answerWall = this.clock.wallNow();
+    }
+    this.hooks.accepted(shardId, t.dataBytes(slot), this.answerWall - t.ingestTime(slot), t.deviceId(slot), now);
     t.release(slot);
   }
 

@@ -114,8 +114,9 @@ export async function run(): Promise<PerfSection> {
     const bytes = writeLines(file, lines);
     execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
     // Interleaved: run i of every form before run i + 1 of any, so both see the same machine.
-    // PERF_FORMS=bundled: the bundled forms only (profiling, quick checks).
-    const forms = process.env['PERF_FORMS'] === 'bundled' ? FORMS.slice(0, 2) : FORMS;
+    // PERF_FORMS=bundled: the bundled forms only; unit: the systemd unit's form only (profiling, quick checks).
+    const only = process.env['PERF_FORMS'];
+    const forms = only === 'unit' ? FORMS.slice(0, 1) : only === 'bundled' ? FORMS.slice(0, 2) : FORMS;
     const rs: AgentRun[][] = forms.map(() => []);
     for (let i = 0; i < runs; i++) for (let f = 0; f < forms.length; f++) rs[f]!.push(await oneRun(forms[f]!, dir, file, lines));
     const rows = forms.map((form, f) => {
@@ -128,7 +129,7 @@ export async function run(): Promise<PerfSection> {
     });
     return {
       title: 'Agent: file tail → kinesalite (1,000,000 JSON lines, 4 shards, aggregation on)',
-      command: 'npx tsx bench/perf/agent-file.ts   (PERF_RUNS, PERF_LINES, PERF_FORMS=bundled; AGENT_NODE_ARGS for node flags)',
+      command: 'npx tsx bench/perf/agent-file.ts   (PERF_RUNS, PERF_LINES, PERF_FORMS=bundled|unit; AGENT_NODE_ARGS for node flags)',
       markdown: `${mdTable(['agent started', 'lines/s until all accepted (median)', 'agent CPU-s per million lines', 'agent peak RSS', 'kinesalite CPU-s per million lines'], rows)}
 
 Goal (from the issue): ≥ 141 k lines/s, < 5.2 CPU-s per million, ≤ 100 MB RSS. ${lines.toLocaleString('en')} lines,

@@ -32,16 +32,17 @@ async function ship(items: SpoolItem[], replay: ReplayPacing, clock: ManualClock
   const producer: ShipperProducer = {
     add: (rec, slot) => {
       added.push(rec as SpoolItem);
-      shipper!.onAccepted(slot, 'shardId-0');
+      shipper!.onAccepted(slot, 'shardId-0', '0', 0, 1, performance.now());
       return true;
     },
     addParts: (partitionKey, explicitHashKey, buffer, offset, length, slot) => {
       const item = byBuffer.get(buffer) as SpoolItem;
       assert.deepEqual([partitionKey, explicitHashKey, offset, length], [item.partitionKey, item.explicitHashKey, item.data.byteOffset, item.data.length]);
       added.push(item);
-      shipper!.onAccepted(slot, 'shardId-0');
+      shipper!.onAccepted(slot, 'shardId-0', '0', 0, 1, performance.now());
       return true;
     },
+    now: () => performance.now(),
     hasCapacity: () => true,
     waitForCapacity: () => Promise.resolve(),
     pendingRecords: 0,

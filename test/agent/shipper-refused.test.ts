@@ -33,13 +33,14 @@ for (const viaParts of [false, true]) {
       const check = (key: string, text: string, slot: number): boolean => {
         if (key === BAD) throw new RecordValidationError('E_PARTITION_KEY', `refused ${text}`);
         added.push(text);
-        shipper!.onAccepted(slot, 'shardId-0');
+        shipper!.onAccepted(slot, 'shardId-0', '0', 0, 1, performance.now());
         return true;
       };
       const producer: ShipperProducer = {
         add: (rec, slot) => check(rec.partitionKey, Buffer.from(rec.data).toString(), slot),
         addParts: (key, _ehk, buffer, offset, length, slot) => check(key, Buffer.from(buffer, offset, length).toString(), slot),
-        hasCapacity: () => true,
+        now: () => performance.now(),
+    hasCapacity: () => true,
         waitForCapacity: () => Promise.resolve(),
         pendingRecords: 0,
         stats: () => ({ requestErrors: 0, entriesFailed: 0 }),
