@@ -33,27 +33,28 @@ async function sdkPutRecords(endpoint: KinesisEndpoint, stream: StreamRef, recor
  * The PutRecords JSON body as one buffer: each record's base64 text (native, ASCII) is copied in
  * once, so the body is never a JavaScript string that would be scanned by JSON.stringify, measured
  * by Buffer.byteLength, and converted to bytes again for the hash and for the socket.
+ * The body's size is known before any text is made (base64 of n bytes is 4 * ceil(n / 3) long),
+ * and each record's text is written as soon as it is made, so it dies at once instead of being
+ * held, with the request's other texts (megabytes of them), until all are made.
  */
 export function putRecordsBody(streamName: string, records: readonly PutRecordsRequestEntry[]): Buffer {
-  const texts: string[] = new Array<string>(records.length * 2);
+  const tails: string[] = new Array<string>(records.length);
   let size = 0;
   for (let i = 0; i < records.length; i++) {
     const r = records[i] as PutRecordsRequestEntry;
-    const d = r.Data as Uint8Array;
-    const b64 = Buffer.from(d.buffer, d.byteOffset, d.byteLength).toString('base64');
     const tail = `","PartitionKey":${JSON.stringify(r.PartitionKey)}${r.ExplicitHashKey === undefined ? '' : `,"ExplicitHashKey":${JSON.stringify(r.ExplicitHashKey)}`}}`;
-    texts[2 * i] = b64;
-    texts[2 * i + 1] = tail;
-    size += b64.length + Buffer.byteLength(tail) + 10; // 10: `{"Data":"` and a comma (or the closing bracket)
+    tails[i] = tail;
+    size += 4 * Math.ceil((r.Data as Uint8Array).byteLength / 3) + Buffer.byteLength(tail) + 10; // 10: `{"Data":"` and a comma (or the closing bracket)
   }
   const head = `{"StreamName":${JSON.stringify(streamName)},"Records":[`;
   const headBytes = Buffer.byteLength(head);
   const buf = Buffer.allocUnsafe(headBytes + size + 1 + (records.length === 0 ? 1 : 0));
   let o = buf.write(head, 0, 'utf8');
   for (let i = 0; i < records.length; i++) {
+    const d = (records[i] as PutRecordsRequestEntry).Data as Uint8Array;
     o += buf.write(i === 0 ? '{"Data":"' : ',{"Data":"', o, 'latin1');
-    o += buf.write(texts[2 * i] as string, o, 'latin1');
-    o += buf.write(texts[2 * i + 1] as string, o, 'utf8');
+    o += buf.write(Buffer.from(d.buffer, d.byteOffset, d.byteLength).toString('base64'), o, 'latin1');
+    o += buf.write(tails[i] as string, o, 'utf8');
   }
   o += buf.write(']}', o, 'latin1');
   return o === buf.length ? buf : buf.subarray(0, o);

@@ -21,6 +21,13 @@ describe('putRecordsBody (the direct transport builds the JSON body as one buffe
     assert.equal(putRecordsBody('str"eam-é', records).toString('utf8'), reference('str"eam-é', records));
   });
 
+  it('sizes every base64 padding case exactly (data of 0 to 10 bytes, views into a larger buffer)', () => {
+    const backing = Buffer.from(Array.from({ length: 64 }, (_, i) => (i * 37) & 255));
+    const records = Array.from({ length: 11 }, (_, n) => ({ Data: backing.subarray(n, 2 * n), PartitionKey: `k${n}` }));
+    const body = putRecordsBody('s', records);
+    assert.equal(body.toString('utf8'), reference('s', records));
+  });
+
   it('handles one record and no record', () => {
     const one = [{ Data: Buffer.from('{}'), PartitionKey: 'k' }];
     assert.equal(putRecordsBody('s', one).toString('utf8'), reference('s', one));
