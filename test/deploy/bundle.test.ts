@@ -70,6 +70,15 @@ describe('the bundled agent (npm run build), as the systemd unit runs it', () =>
     const check = await run(process.execPath, [BUNDLE, '--check', '--config', path.join(ROOT, 'deploy/examples/mqtt-telemetry.yaml')], { env });
     assert.match(check.stdout, /sources:/);
     assert.ok(!check.stdout.includes('bundle-secret-pw') && !check.stdout.includes('bundle-secret-key'), 'no secret printed');
+    for (const [args, says] of [[['--check'], /Missing required option: --config/], [['--config', 'x.yaml', '--chek'], /Unknown option '--chek'/]] as const) {
+      const bad = await run(process.execPath, [BUNDLE, ...args]).then(
+        () => assert.fail(`${args.join(' ')}: exit status 0`),
+        (e: { code: number; stderr: string }) => e,
+      );
+      assert.equal(bad.code, 2, args.join(' '));
+      assert.match(bad.stderr, says);
+      assert.match(bad.stderr, /shardwise-agent --config FILE/, 'the usage with it');
+    }
   });
 
   it('tails a file into Kinesis: every line once', async () => {
