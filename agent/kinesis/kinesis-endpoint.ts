@@ -1,7 +1,6 @@
-import http from 'node:http';
-import https from 'node:https';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { credentialsSource } from './credentials.ts';
+import { Http1Pool } from './http1.ts';
 import { postJson, type JsonAnswer } from './json-post.ts';
 import { defaultRegion, loadKinesisClient, quietSdkNodeVersionWarning, type KinesisClientOptions } from './sdk-client.ts';
 import { JsonPostSigner, type SigningCredentials } from './sigv4.ts';
@@ -46,13 +45,15 @@ export interface KinesisEndpointOptions {
 
 /**
  * One Kinesis endpoint for JSON requests sent without the AWS SDK (PutRecords, ListShards): region,
- * endpoint URL, credentials, the SigV4 signer (sigv4.ts) and two keep-alive agents (http, https).
+ * endpoint URL, credentials, the SigV4 signer (sigv4.ts) and its keep-alive sockets (http1.ts).
  * The SDK client stays available through sdkClient() for what the direct path does not handle
  * (stream ARNs, regions outside the known partitions, `transport: sdk`); made by create(), it is
  * imported and built on first use only.
  */
 export class KinesisEndpoint {
-  private readonly agents: { readonly http: http.Agent; readonly https: https.Agent };
+  private readonly maxSockets: number;
+  /** Keep-alive sockets to the resolved endpoint, made on the first request. */
+  private pool: Http1Pool | undefined;
   private readonly timeoutMs: number;
   /** See KinesisEndpointOptions.connectionTimeoutMs. */
   readonly connectionTimeoutMs: number;
@@ -62,8 +63,7 @@ export class KinesisEndpoint {
     private readonly origin: Origin,
     opts: KinesisEndpointOptions,
   ) {
-    const agentOpts = { keepAlive: true, maxSockets: opts.maxSockets ?? 16, keepAliveMsecs: 10_000 };
-    this.agents = { http: new http.Agent(agentOpts), https: new https.Agent(agentOpts) };
+    this.maxSockets = opts.maxSockets ?? 16;
     this.timeoutMs = opts.requestTimeoutMs ?? 10_000;
     this.connectionTimeoutMs = opts.connectionTimeoutMs ?? 5_000;
   }
@@ -135,7 +135,8 @@ export class KinesisEndpoint {
     const { signer, url } = await this.resolve();
     if (!url) throw new Error('KinesisEndpoint.post: this region is reached through the SDK only (check direct() first)');
     const headers = signer.sign({ host: url.host, path: url.path, target, body }, await this.origin.credentials());
-    return postJson({ protocol: url.protocol, hostname: url.hostname, port: url.port, path: url.path, headers, body, timeoutMs: this.timeoutMs, connectTimeoutMs }, this.agents);
+    this.pool ??= new Http1Pool(url, { maxSockets: this.maxSockets });
+    return postJson({ path: url.path, headers, body, timeoutMs: this.timeoutMs, connectTimeoutMs }, this.pool);
   }
 
   /** The SDK client, for what the direct path does not handle. */
@@ -145,8 +146,8 @@ export class KinesisEndpoint {
 
   /** Closes the keep-alive sockets (and the SDK client, if this endpoint made one). */
   destroy(): void {
-    this.agents.http.destroy();
-    this.agents.https.destroy();
+    this.pool?.destroy();
+    this.pool = undefined;
     this.origin.release();
   }
 
