@@ -70,7 +70,12 @@ export class Http1Pool {
     for (;;) {
       if (this.destroyed) throw Object.assign(new Error('the connection pool was closed'), { code: 'ECONNRESET' });
       const conn = this.idle.pop();
-      if (conn !== undefined) return this.exchange(conn, head, req);
+      if (conn !== undefined) {
+        // The server may have ended it a moment ago (its 'close' still to come): not usable.
+        if (conn.socket.writable) return this.exchange(conn, head, req);
+        conn.socket.destroy();
+        continue;
+      }
       if (this.open < this.opts.maxSockets) {
         this.open++;
         return this.exchange(new Conn(this.connect(), () => this.closed()), head, req);
