@@ -84,7 +84,7 @@ export class Http1Pool {
     }
   }
 
-  /** Closes every socket; requests in flight fail. */
+  /** Closes the idle sockets now and each busy one once its answer is in; later requests fail. */
   destroy(): void {
     this.destroyed = true;
     for (const c of this.idle.splice(0)) c.socket.destroy();
