@@ -1,17 +1,7 @@
-import type { Http1Pool } from './http1.ts';
+import type { Http1Pool, Http1Request } from './http1.ts';
 
 /** A successful answer: the JSON body's fields and the SDK's `$metadata`. */
 export type JsonAnswer = Record<string, unknown> & { $metadata: { httpStatusCode: number } };
-
-export interface JsonPost {
-  readonly path: string;
-  readonly headers: Record<string, string>;
-  readonly body: Buffer;
-  /** Socket inactivity timeout (connecting included). */
-  readonly timeoutMs: number;
-  /** Time to get a connected socket, as the SDK's `connectionTimeout` (none when absent). */
-  readonly connectTimeoutMs?: number | undefined;
-}
 
 /**
  * One signed JSON POST to Kinesis, over the endpoint's keep-alive sockets (http1.ts). Resolves with
@@ -20,7 +10,7 @@ export interface JsonPost {
  * `$metadata.httpStatusCode` and `$fault`; a timeout as `TimeoutError`; a network error as Node's
  * (`code` ECONNREFUSED, ...).
  */
-export async function postJson(req: JsonPost, pool: Http1Pool): Promise<JsonAnswer> {
+export async function postJson(req: Http1Request, pool: Http1Pool): Promise<JsonAnswer> {
   const res = await pool.post(req);
   const status = res.status;
   const text = res.body.toString('utf8');
