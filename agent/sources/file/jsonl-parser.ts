@@ -67,14 +67,9 @@ export class JsonlParser implements LineParser {
     if (chunk[a] !== LBRACE) return undefined;
     let deviceId = this.fileDeviceId;
     if (this.idField !== undefined) {
-      const s = c.start[ID] as number;
-      const e = c.end[ID] as number;
-      if (s >= 0 && chunk[s] === QUOTE) {
-        if (hasBackslash(chunk, s + 1, e - 1)) return undefined;
-        deviceId = e - s > 2 ? this.ids.intern(chunk, s + 1, e - 1) : undefined;
-      } else {
-        deviceId = toDeviceId(scalarAt(chunk, s, e));
-      }
+      const v = scalarAt(chunk, c.start[ID] as number, c.end[ID] as number, this.ids);
+      if (v === ESCAPED) return undefined;
+      deviceId = toDeviceId(v);
     }
     if (deviceId === undefined) return undefined;
     let eventTime: number | undefined;
@@ -128,22 +123,21 @@ export class JsonlParser implements LineParser {
   }
 }
 
-function hasBackslash(chunk: Buffer, s: number, e: number): boolean {
-  for (let i = s; i < e; i++) if (chunk[i] === BACKSLASH) return true;
-  return false;
-}
-
 /** Marks a string value with escapes: JSON.parse must decode it. */
 const ESCAPED = Symbol('escaped');
 
 /**
  * The value whose raw text spans chunk[s, e) (s < 0: absent), as JSON.parse would give it for a
- * string without escapes or a number; undefined for other values (they make no id or time).
+ * string without escapes or a number; undefined for other values (they make no id or time). A
+ * string comes from `strings` when given (device ids: one string per distinct id).
  */
-function scalarAt(chunk: Buffer, s: number, e: number): string | number | undefined | typeof ESCAPED {
+function scalarAt(chunk: Buffer, s: number, e: number, strings?: Utf8Interner): string | number | undefined | typeof ESCAPED {
   if (s < 0) return undefined;
   const first = chunk[s] as number;
-  if (first === QUOTE) return hasBackslash(chunk, s + 1, e - 1) ? ESCAPED : chunk.toString('utf8', s + 1, e - 1);
+  if (first === QUOTE) {
+    for (let i = s + 1; i < e - 1; i++) if (chunk[i] === BACKSLASH) return ESCAPED;
+    return strings === undefined ? chunk.toString('utf8', s + 1, e - 1) : strings.intern(chunk, s + 1, e - 1);
+  }
   if (first === 0x2d || (first >= 0x30 && first <= 0x39)) return Number(chunk.toString('latin1', s, e));
   return undefined;
 }
