@@ -26,7 +26,7 @@ export class Utf8Interner {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`capacity: expected a positive integer, got ${capacity}`);
     this.capacity = capacity;
     this.maxBytes = maxBytes;
-    this.allocate(INITIAL_SLOTS);
+    this.allocate(INITIAL_SLOTS, false);
   }
 
   /** Strings held now. */
@@ -44,49 +44,41 @@ export class Utf8Interner {
     const mask = this.mask;
     for (let k = h & mask; ; k = (k + 1) & mask) {
       const key = this.keys[k];
-      if (key === undefined) return this.add(b, start, end, h, k);
+      if (key === undefined) return this.add(b, start, end, h);
       if (this.hashes[k] === h && key.length === len && sameBytes(key, b, start, len)) return this.strings[k] as string;
     }
   }
 
-  private add(b: Buffer, start: number, end: number, h: number, slot: number): string {
+  private add(b: Buffer, start: number, end: number, h: number): string {
     const s = b.toString('utf8', start, end);
-    if (this.count >= this.capacity) this.allocate(INITIAL_SLOTS);
-    else if (2 * (this.count + 1) <= this.keys.length) {
-      this.put(Uint8Array.prototype.slice.call(b, start, end), s, h, slot);
-      return s;
-    } else this.allocate(2 * this.keys.length);
+    if (this.count >= this.capacity) this.allocate(INITIAL_SLOTS, false);
+    else if (2 * (this.count + 1) > this.keys.length) this.allocate(2 * this.keys.length, true);
     this.insert(Uint8Array.prototype.slice.call(b, start, end), s, h);
     return s;
   }
 
-  /** An empty table of `slots` slots (a power of two), or this one's entries moved into one. */
-  private allocate(slots: number): void {
-    const old = this.count < this.capacity ? this.keys : undefined;
-    const oldStrings = this.strings;
-    const oldHashes = this.hashes;
+  /** A table of `slots` slots (a power of two, at most half full), empty or holding this one's entries. */
+  private allocate(slots: number, keep: boolean): void {
+    const { keys, strings, hashes } = this;
     this.keys = new Array<Uint8Array | undefined>(slots).fill(undefined);
     this.strings = new Array<string>(slots).fill('');
     this.hashes = new Int32Array(slots);
     this.mask = slots - 1;
     this.count = 0;
-    if (old === undefined) return;
-    for (let k = 0; k < old.length; k++) {
-      const key = old[k];
-      if (key !== undefined) this.insert(key, oldStrings[k] as string, oldHashes[k] as number);
+    if (!keep) return;
+    for (let k = 0; k < keys.length; k++) {
+      const key = keys[k];
+      if (key !== undefined) this.insert(key, strings[k] as string, hashes[k] as number);
     }
   }
 
+  /** Puts an entry in the first free slot from its hash on. */
   private insert(key: Uint8Array, s: string, h: number): void {
     let k = h & this.mask;
     while (this.keys[k] !== undefined) k = (k + 1) & this.mask;
-    this.put(key, s, h, k);
-  }
-
-  private put(key: Uint8Array, s: string, h: number, slot: number): void {
-    this.keys[slot] = key;
-    this.strings[slot] = s;
-    this.hashes[slot] = h;
+    this.keys[k] = key;
+    this.strings[k] = s;
+    this.hashes[k] = h;
     this.count++;
   }
 }
